@@ -1,0 +1,56 @@
+# Shared helpers for the test-bed service scripts. Sourced, never run.
+#
+# Contract every service script (test/services/<svc>.sh) follows:
+#   <svc>.sh install            install what is missing into $FLOE_CACHE_DIR; idempotent, fast when warm
+#   <svc>.sh start <state_dir>  start a private instance on free loopback ports, data under
+#                               <state_dir>/<svc>/, wait until it serves, then write
+#                               <state_dir>/<svc>.env (KEY=VALUE lines, FLOE_TEST_* keys)
+#   <svc>.sh stop <state_dir>   stop it (no error when it is not running)
+# On failure a script prints "floe test bed: <svc>: <cause and what to do>" and exits non-zero.
+
+set -euo pipefail
+
+FLOE_CACHE_DIR="${FLOE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/floe-testbed}"
+mkdir -p "$FLOE_CACHE_DIR"
+SERVICES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+die() { echo "floe test bed: ${SERVICE:-?}: $*" >&2; exit 1; }
+log() { echo "floe test bed: ${SERVICE:-?}: $*" >&2; }
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for <seconds> <command...>: poll a readiness probe instead of sleeping blindly.
+wait_for() {
+  local limit=$1; shift
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+
+# Debian packages, installed only when a command is missing. apt-get update runs once per process.
+APT_UPDATED=""
+apt_install() {
+  if [ -z "$APT_UPDATED" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+# kill the process in a pid file, then wait for it to go (SIGKILL after a grace period).
+stop_pidfile() {
+  local pidfile=$1
+  [ -f "$pidfile" ] || return 0
+  local pid; pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
