@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { World } from './generator.ts';
@@ -75,7 +76,7 @@ async function writeTruth(truth: WindowTruth, file: string): Promise<void> {
   for (const topic of ['views', 'comments', 'flags'] as const) {
     for (const w of truth.windows(topic)) {
       const line = { topic, image_id: w.imageId, window_start: new Date(w.windowStart / 1000).toISOString(), event_count: w.count };
-      if (!out.write(`${JSON.stringify(line)}\n`)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(`${JSON.stringify(line)}\n`)) await once(out, 'drain');
     }
   }
   await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));

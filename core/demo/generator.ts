@@ -58,6 +58,7 @@ export interface ImageActivity {
   viewTimes: Micros[];
 }
 
+const FIVE_MINUTES = 5 * MICROS_PER_MINUTE;
 const VIEW_MILESTONES = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 const COMMENT_MILESTONES = [5, 10, 25, 50];
 const FLAG_REASONS = ['spam', 'inappropriate', 'offensive', 'misleading', 'not food'];
@@ -92,9 +93,12 @@ export class World {
   activity(index: number): ImageActivity {
     const o = this.options;
     const rng = new Rng(o.seed, 'image', index);
-    let uploadedAt = o.start + index * this.uploadSlot + rng.int(this.uploadSlot);
-    // Some uploads land exactly on a 5-minute boundary: FEATURES.md's m = 5 rule differs there.
-    if (rng.chance(0.03)) uploadedAt -= uploadedAt % (5 * MICROS_PER_MINUTE);
+    const slotStart = o.start + index * this.uploadSlot;
+    let uploadedAt = slotStart + rng.int(this.uploadSlot);
+    // Some uploads land exactly on a 5-minute boundary (FEATURES.md's m = 5 rule differs there),
+    // when one falls inside this image's slot, so upload order is kept.
+    const boundary = Math.ceil(slotStart / FIVE_MINUTES) * FIVE_MINUTES;
+    if (rng.chance(0.03) && boundary < slotStart + this.uploadSlot) uploadedAt = boundary;
     const id = rng.uuid();
     // Skewed toward the first users, so a few users post many images (user_image_count > 1).
     const owner = this.users[Math.floor(this.users.length * rng.next() ** 2)]!;
