@@ -12,7 +12,7 @@ import {
 } from 'apache-arrow';
 import type { IcebergType, NestedField, PrimitiveType, Schema, StructType } from './types.ts';
 import { MAX_DECIMAL_PRECISION, decimalType, fixedType, isPrimitive, parsePrimitive } from './primitive.ts';
-import { type MappedField, type NameMapping, findMapped, parseNameMapping } from './name-mapping.ts';
+import { type MappedField, NAME_MAPPING_PROPERTY, type NameMapping, findMapped, parseNameMapping } from './name-mapping.ts';
 
 export const FIELD_ID_KEY = 'PARQUET:field_id';
 /** Arrow's canonical UUID extension type marks a FixedSizeBinary(16) as a uuid, not a fixed[16]. */
@@ -147,7 +147,8 @@ function resolver(mapping: NameMapping | undefined): Resolver {
       const fromMapping = mapped?.['field-id'];
       if (fromMapping !== undefined) return fromMapping;
       if (mapping) return undefined;
-      throw new Error(`column "${path}" has no field id (${FIELD_ID_KEY}) and the table has no name mapping (${'schema.name-mapping.default'}) to supply one`);
+      throw new Error(`column "${path}" has no field id (${FIELD_ID_KEY}) and the table has no name mapping `
+        + `(${NAME_MAPPING_PROPERTY}) to supply one`);
     },
   };
 }

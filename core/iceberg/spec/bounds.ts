@@ -139,7 +139,7 @@ export function fromBytes(type: PrimitiveType, bytes: Uint8Array): IcebergValue 
       return utf8String(bytes);
     case 'uuid':
       return uuidFromBytes(bytes);
-    case 'fixed':
+    case 'fixed': // no length check: a writer may have truncated a long fixed bound like a binary one
     case 'binary':
       return bytes.slice();
     case 'decimal':
@@ -159,7 +159,8 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 /**
  * Strings in the order of their UTF-8 bytes (= code point order), without encoding them. JS `<`
  * compares UTF-16 units, which puts U+10000.. (surrogate pairs, 0xD800..) before U+E000..U+FFFF:
- * at the first differing unit, lift surrogates above the rest of the BMP.
+ * at the first differing unit, lift surrogates above the rest of the BMP. (A lone surrogate is not
+ * text and has no UTF-8 form; it sorts as if it were paired.)
  */
 export function compareUtf8(a: string, b: string): number {
   const n = Math.min(a.length, b.length);

@@ -5,6 +5,7 @@
  */
 import type { IcebergType, NestedField, StructType } from './types.ts';
 import { isPrimitive, samePrimitive, typeToString } from './primitive.ts';
+import { childFields } from './schema.ts';
 
 export interface CompatOptions {
   /** Compare field ids too (default true): a file's ids are how readers find its columns. */
@@ -34,15 +35,9 @@ export function schemaMismatches(table: StructType, data: StructType, options: C
       return;
     }
     if (t.type === 'struct' && d.type === 'struct') return compareStruct(t, d, `${name}.`);
-    if (t.type === 'list' && d.type === 'list') {
-      const element = (l: typeof t): NestedField => ({ id: l['element-id'], name: 'element', required: l['element-required'], type: l.element });
-      return compareField(element(t), element(d), `${name}.element`);
-    }
-    if (t.type === 'map' && d.type === 'map') {
-      compareField({ id: t['key-id'], name: 'key', required: true, type: t.key }, { id: d['key-id'], name: 'key', required: true, type: d.key }, `${name}.key`);
-      const value = (m: typeof t): NestedField => ({ id: m['value-id'], name: 'value', required: m['value-required'], type: m.value });
-      compareField(value(t), value(d), `${name}.value`);
-    }
+    // A list's element, a map's key and value: the same on both sides, so compare them pairwise.
+    const dataChildren = childFields(d);
+    childFields(t).forEach((tc, i) => compareField(tc, dataChildren[i]!, `${name}.${tc.name}`));
   };
 
   const compareStruct = (t: StructType, d: StructType, prefix: string): void => {

@@ -28,14 +28,17 @@ export interface AssignedSchema {
   lastColumnId: number;
 }
 
+/** Marks a draft id that more than one field used: it cannot say which field it meant. */
+const AMBIGUOUS = -1;
+
 /**
- * Gives every field fresh ids counting up from `lastColumnId` + 1, in the order Java and
- * PyIceberg use: all fields of a struct first, then the insides of each, depth first (so the
- * top-level columns of a new table are 1..n). Ids of nested types follow their field.
+ * Gives every field a fresh id from `nextId`, in the order Java and PyIceberg use: all fields of
+ * a struct first, then the insides of each, depth first (so the top-level columns of a new table
+ * are 1..n). Ids of nested types follow their field. Records draft id -> fresh id in `oldToNew`.
  */
 function freshIds(nextId: () => number, oldToNew: Map<number, number> | null) {
   const remember = (old: number | undefined, fresh: number): number => {
-    if (oldToNew && old !== undefined) oldToNew.set(old, fresh);
+    if (oldToNew && old !== undefined) oldToNew.set(old, oldToNew.has(old) ? AMBIGUOUS : fresh);
     return fresh;
   };
   const assignType = (type: DraftType): IcebergType => {
@@ -57,7 +60,7 @@ function freshIds(nextId: () => number, oldToNew: Map<number, number> | null) {
     const ids = fields.map((f) => remember(f.id, nextId()));
     return fields.map((f, i) => ({ ...f, id: ids[i]!, type: assignType(f.type) }));
   };
-  return { assignType, assignFields };
+  return { assignFields };
 }
 
 function idCounter(lastColumnId: number): { next: () => number; last: () => number } {
@@ -71,34 +74,18 @@ function idCounter(lastColumnId: number): { next: () => number; last: () => numb
   };
 }
 
-/** The schema of a new table: ids 1..n whatever the draft had (spec: a table's ids start fresh). */
+/** The schema of a new table: ids 1..n whatever the draft had, as Java and PyIceberg do on create. */
 export function assignFreshIds(draft: DraftSchema): AssignedSchema {
   const counter = idCounter(0);
   const identifiers = draft['identifier-field-ids'] ?? [];
   const oldToNew = identifiers.length > 0 ? new Map<number, number>() : null;
-  const oldIds: number[] = [];
   const fields = freshIds(counter.next, oldToNew).assignFields(draft.fields);
-  if (oldToNew) {
-    // The draft's own ids must identify fields unambiguously for identifier ids to mean anything.
-    const countIds = (type: DraftType): void => {
-      if (typeof type === 'string') return;
-      if (type.type === 'struct') for (const f of type.fields) { if (f.id !== undefined) oldIds.push(f.id); countIds(f.type); }
-      else if (type.type === 'list') { if (type['element-id'] !== undefined) oldIds.push(type['element-id']); countIds(type.element); }
-      else {
-        for (const id of [type['key-id'], type['value-id']]) if (id !== undefined) oldIds.push(id);
-        countIds(type.key); countIds(type.value);
-      }
-    };
-    countIds({ type: 'struct', fields: draft.fields });
-    if (new Set(oldIds).size !== oldIds.length) {
-      throw new Error('identifier-field-ids refer to draft ids, but the draft uses some ids twice');
-    }
-  }
   const schema: Schema = { type: 'struct', 'schema-id': draft['schema-id'] ?? 0, fields };
   if (identifiers.length > 0) {
     schema['identifier-field-ids'] = identifiers.map((old) => {
       const fresh = oldToNew!.get(old);
       if (fresh === undefined) throw new Error(`identifier field id ${old} is not a field of the draft schema`);
+      if (fresh === AMBIGUOUS) throw new Error(`identifier field id ${old} is used by more than one field of the draft schema`);
       return fresh;
     });
   }
@@ -129,7 +116,8 @@ export function addColumn(schema: Schema, parentName: string | null, field: Draf
   const where = parentName === null ? 'the schema' : `"${parentName}"`;
   const initial = field['initial-default'];
   if (field.required && isNullDefault(initial)) {
-    throw new Error(`cannot add required column "${field.name}" to ${where} without an initial-default: rows written before it have no value (add it as optional)`);
+    throw new Error(`cannot add required column "${field.name}" to ${where} without an initial-default: `
+      + 'rows written before it have no value (add it as optional)');
   }
   if (typeof field.type !== 'string' && field.type.type === 'struct') {
     for (const d of [initial, field['write-default']]) {
@@ -172,7 +160,8 @@ function replaceStructAt(
       return { ...type, fields: ownerId === targetId ? update(type.fields) : inFields(type.fields) };
     }
     if (ownerId === targetId) {
-      throw new Error(`"${parentName}" is a ${type.type}: add to its struct as "${parentName}.${type.type === 'list' ? 'element' : 'value'}"`);
+      const inner = type.type === 'list' ? 'element' : 'value';
+      throw new Error(`"${parentName}" is a ${type.type}: add to its struct as "${parentName}.${inner}"`);
     }
     if (type.type === 'list') return { ...type, element: inType(type.element, type['element-id']) };
     return { ...type, key: inType(type.key, type['key-id']), value: inType(type.value, type['value-id']) };

@@ -21,25 +21,32 @@ export interface IndexedField {
   inRepeated: boolean;
 }
 
+/**
+ * The fields directly inside a type: a struct's fields, a list's element, a map's key and value
+ * (as fields named element, key and value). None for a primitive.
+ */
+export function childFields(type: IcebergType): NestedField[] {
+  if (isPrimitive(type)) return [];
+  switch (type.type) {
+    case 'struct':
+      return type.fields;
+    case 'list':
+      return [{ id: type['element-id'], name: 'element', required: type['element-required'], type: type.element }];
+    case 'map':
+      return [
+        { id: type['key-id'], name: 'key', required: true, type: type.key },
+        { id: type['value-id'], name: 'value', required: type['value-required'], type: type.value },
+      ];
+  }
+}
+
 /** Every field, list element, map key and value, depth first in schema order. */
 export function walkFields(struct: StructType, visit: (f: IndexedField) => void): void {
-  const walkType = (type: IcebergType, prefix: string, parentId: number, inRepeated: boolean): void => {
-    if (isPrimitive(type)) return;
-    if (type.type === 'struct') {
-      for (const field of type.fields) visitField(field, prefix, parentId, inRepeated);
-    } else if (type.type === 'list') {
-      const element = { id: type['element-id'], name: 'element', required: type['element-required'], type: type.element };
-      visitField(element, prefix, parentId, true);
-    } else {
-      visitField({ id: type['key-id'], name: 'key', required: true, type: type.key }, prefix, parentId, true);
-      const value = { id: type['value-id'], name: 'value', required: type['value-required'], type: type.value };
-      visitField(value, prefix, parentId, true);
-    }
-  };
   const visitField = (field: NestedField, prefix: string, parentId: number | null, inRepeated: boolean): void => {
     const name = prefix ? `${prefix}.${field.name}` : field.name;
     visit({ field, name, parentId, inRepeated });
-    walkType(field.type, name, field.id, inRepeated);
+    const repeated = inRepeated || (!isPrimitive(field.type) && field.type.type !== 'struct');
+    for (const child of childFields(field.type)) visitField(child, name, field.id, repeated);
   };
   for (const field of struct.fields) visitField(field, '', null, false);
 }
@@ -61,7 +68,7 @@ export function indexByName(struct: StructType): Map<string, IndexedField> {
 
 /** A field by id, or by full dotted name; undefined when there is none. */
 export function findField(struct: StructType, idOrName: number | string): NestedField | undefined {
-  return (typeof idOrName === 'number' ? indexById(struct) : indexByName(struct)).get(idOrName as never)?.field;
+  return typeof idOrName === 'number' ? indexById(struct).get(idOrName)?.field : indexByName(struct).get(idOrName)?.field;
 }
 
 /** Like findField, for callers to whom a missing field is a bug: the error names it. */

@@ -65,21 +65,26 @@ describe.each(catalogSetups)('SQL catalog on %s, shared with PyIceberg', (_name,
     await expect(c.catalog.loadTable({ namespace: ['moderation'], name: 'missing' })).rejects.toThrow(/moderation.missing does not exist/);
   });
 
-  it('commits by compare-and-swap: of two writers on the same base, exactly one wins', async () => {
-    const id = { namespace: ['moderation'], name: 'windows' };
-    const base = await c.catalog.loadTable(id);
+  it('commits by compare-and-swap: of two writers adding a snapshot on the same base, exactly one wins', async () => {
+    const id = { namespace: ['moderation'], name: 'cas' };
+    const base = await c.catalog.createTable(id, { schema });
     const other = c.reopen();
-    const a = c.catalog.commitTable(id, [{ type: 'assert-table-uuid', uuid: base.metadata['table-uuid'] }], [{ action: 'set-properties', updates: { writer: 'a' } }]);
-    const b = other.commitTable(id, [{ type: 'assert-table-uuid', uuid: base.metadata['table-uuid'] }], [{ action: 'set-properties', updates: { writer: 'b' } }]);
-    const results = await Promise.allSettled([a, b]);
+    const addSnapshot = (catalog: typeof c.catalog, snapshotId: bigint) => catalog.commitTable(id,
+      [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': null }],
+      [
+        { action: 'add-snapshot', snapshot: { 'snapshot-id': snapshotId, 'sequence-number': 1n, 'timestamp-ms': Date.now(), 'manifest-list': `${base.metadata.location}/metadata/snap-${snapshotId}.avro`, summary: { operation: 'append' } } },
+        { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': snapshotId },
+      ]);
+    const results = await Promise.allSettled([addSnapshot(c.catalog, 111n), addSnapshot(other, 222n)]);
     await other.close();
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-    expect(failed?.reason).toBeInstanceOf(CommitConflictError);
+    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(failed.reason).toBeInstanceOf(CommitConflictError);
     const now = await c.catalog.loadTable(id);
+    expect([111n, 222n]).toContain(now.metadata['current-snapshot-id']);
+    expect(now.metadata.snapshots).toHaveLength(1);
     expect(now.metadata['metadata-log'].map((e) => e['metadata-file'])).toEqual([base.metadataLocation]);
-    expect(['a', 'b']).toContain(now.metadata.properties.writer);
-    // The loser's metadata file was removed: only the base and the winner's file exist.
+    // The loser's metadata file, if it got as far as writing one, was removed.
     const files = [];
     for await (const f of fileIOFor(now.metadataLocation, c.io).list(now.metadata.location + '/metadata/')) files.push(f.path);
     expect(files.sort()).toEqual([base.metadataLocation, now.metadataLocation].sort());

@@ -1,0 +1,133 @@
+/**
+ * parquet-wasm, wrapped for Iceberg: encoding Arrow record batches into a Parquet file, and
+ * opening a Parquet file for ranged reads through any FileIO (the footer, then only the column
+ * chunks asked for: a 100-row preview reads kilobytes, not the file).
+ */
+import * as pw from 'parquet-wasm/node';
+import { Table as ArrowTable, tableFromIPC, tableToIPC, type RecordBatch, type Schema as ArrowSchema } from 'apache-arrow';
+import type { FileIO } from '../io/file-io.ts';
+
+export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
+
+export interface ParquetEncodeOptions {
+  compression: ParquetCompression;
+  /** Rows per row group. */
+  rowGroupRows: number;
+  /** File key-value metadata (e.g. iceberg.schema). */
+  keyValueMetadata?: Map<string, string>;
+}
+
+const COMPRESSION: Record<ParquetCompression, pw.Compression> = {
+  zstd: pw.Compression.ZSTD, snappy: pw.Compression.SNAPPY, gzip: pw.Compression.GZIP, uncompressed: pw.Compression.UNCOMPRESSED,
+};
+
+/** Encodes batches that share one schema into one Parquet file. */
+export function encodeParquet(schema: ArrowSchema, batches: RecordBatch[], o: ParquetEncodeOptions): Uint8Array {
+  const table = new ArrowTable(schema, batches);
+  let props = new pw.WriterPropertiesBuilder()
+    .setCompression(COMPRESSION[o.compression])
+    .setMaxRowGroupSize(o.rowGroupRows)
+    .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
+    .setCreatedBy('floe');
+  if (o.keyValueMetadata) props = props.setKeyValueMetadata(o.keyValueMetadata);
+  const wasmTable = pw.Table.fromIPCStream(tableToIPC(table, 'stream'));
+  return pw.writeParquet(wasmTable, props.build());
+}
+
+/**
+ * A Blob whose bytes are fetched from a FileIO only when parquet-wasm slices and reads them.
+ * parquet-wasm reads files through Blob.slice().arrayBuffer(), so this turns its reads into
+ * ranged GETs without downloading the file.
+ */
+class RangedBlob extends Blob {
+  constructor(
+    private readonly io: FileIO,
+    private readonly path: string,
+    private readonly start: number,
+    private readonly end: number,
+    private readonly signal?: AbortSignal,
+  ) {
+    super([]);
+  }
+
+  // @ts-expect-error Blob's size is an accessor at run time; the type declarations call it a property.
+  override get size(): number {
+    return this.end - this.start;
+  }
+
+  override slice(start = 0, end = this.size): Blob {
+    const s = Math.min(Math.max(0, start < 0 ? this.size + start : start), this.size);
+    const e = Math.min(Math.max(s, end < 0 ? this.size + end : end), this.size);
+    return new RangedBlob(this.io, this.path, this.start + s, this.start + e, this.signal);
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await this.io.readRange(this.path, this.start, this.end - this.start, this.signal);
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+}
+
+export interface ParquetReadOptions {
+  columns?: string[];
+  limit?: number;
+  batchSize?: number;
+  rowGroups?: number[];
+}
+
+export class ParquetReader {
+  private constructor(readonly path: string, private readonly file: pw.ParquetFile) {}
+
+  /** Opens a file of known size (from the manifest) and reads its footer. */
+  static async open(io: FileIO, path: string, size: number, signal?: AbortSignal): Promise<ParquetReader> {
+    try {
+      return new ParquetReader(path, await pw.ParquetFile.fromFile(new RangedBlob(io, path, 0, size, signal)));
+    } catch (err) {
+      throw new Error(`Cannot open Parquet file ${path}: ${errorText(err)}`, { cause: err });
+    }
+  }
+
+  /** A file already in memory (just encoded): its footer, without another read. */
+  static async fromBytes(bytes: Uint8Array, path = '(in memory)'): Promise<ParquetReader> {
+    return new ParquetReader(path, await pw.ParquetFile.fromFile(new Blob([bytes])));
+  }
+
+  get numRows(): number {
+    return this.file.metadata().fileMetadata().numRows();
+  }
+
+  /** Compressed bytes per top-level column name, summed over row groups. */
+  columnSizes(): Map<string, number> {
+    const sizes = new Map<string, number>();
+    for (const rg of this.file.metadata().rowGroups()) {
+      for (const col of rg.columns()) {
+        const name = col.columnPath()[0]!;
+        sizes.set(name, (sizes.get(name) ?? 0) + col.compressedSize());
+      }
+    }
+    return sizes;
+  }
+
+  /** Arrow record batches, streamed in bounded memory. */
+  async *batches(o: ParquetReadOptions = {}): AsyncGenerator<RecordBatch> {
+    let stream: ReadableStream<pw.RecordBatch>;
+    try {
+      stream = await this.file.stream({ columns: o.columns, limit: o.limit, batchSize: o.batchSize ?? 65536, rowGroups: o.rowGroups });
+    } catch (err) {
+      throw new Error(`Cannot read Parquet file ${this.path}: ${errorText(err)}`, { cause: err });
+    }
+    for await (const wasmBatch of stream as unknown as AsyncIterable<pw.RecordBatch>) {
+      const table = tableFromIPC(wasmBatch.intoIPCStream());
+      yield* table.batches;
+    }
+  }
+}
+
+/** Reads a whole small Parquet file held in memory (tests, previews of local bytes). */
+export function decodeParquet(bytes: Uint8Array): ArrowTable {
+  return tableFromIPC(pw.readParquet(bytes).intoIPCStream());
+}
+
+// parquet-wasm throws strings and JS errors alike.
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
