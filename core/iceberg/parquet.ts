@@ -95,6 +95,17 @@ export class ParquetReader {
     return this.file.metadata().fileMetadata().numRows();
   }
 
+  /** Top-level Parquet columns by the Iceberg field id they carry (empty for files written without ids). */
+  async fieldIds(): Promise<Map<number, string>> {
+    const ids = new Map<number, string>();
+    const schema = tableFromIPC(this.file.schema().intoIPCStream()).schema;
+    for (const field of schema.fields) {
+      const raw = field.metadata.get('PARQUET:field_id');
+      if (raw !== undefined) ids.set(Number(raw), field.name);
+    }
+    return ids;
+  }
+
   /** Compressed bytes per top-level column name, summed over row groups. */
   columnSizes(): Map<string, number> {
     const sizes = new Map<string, number>();

@@ -12,7 +12,13 @@ from decimal import Decimal
 
 import pyarrow.parquet as pq
 from pyiceberg.conversions import to_bytes
-from pyiceberg.io.pyarrow import pyarrow_to_schema, schema_to_pyarrow
+from pyiceberg.io.pyarrow import (
+    compute_statistics_plan,
+    data_file_statistics_from_parquet_metadata,
+    parquet_path_to_id_mapping,
+    pyarrow_to_schema,
+    schema_to_pyarrow,
+)
 from pyiceberg.partitioning import PartitionSpec
 from pyiceberg.schema import Schema, assign_fresh_schema_ids
 from pyiceberg.table.name_mapping import create_mapping_from_schema
@@ -37,7 +43,8 @@ def decode(iceberg_type, v):
     if k in ("long", "time", "timestamp", "timestamptz", "timestamp_ns", "timestamptz_ns"):
         return int(v)
     if k in ("float", "double"):
-        return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf, "-0": -0.0}.get(v, v)
+        # float(): JSON carries an integral double such as 3e10 as an integer.
+        return float({"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf, "-0": -0.0}.get(v, v))
     if k in ("binary", "fixed"):
         return bytes.fromhex(v)
     if k == "uuid":
@@ -111,6 +118,20 @@ def paths(cases):
     return out
 
 
+def file_metrics(path, schema_json):
+    """The metrics PyIceberg records for a Parquet file it adds to a table, from the file's footer."""
+    schema = Schema.model_validate(schema_json)
+    stats = data_file_statistics_from_parquet_metadata(
+        pq.read_metadata(path), compute_statistics_plan(schema, {}), parquet_path_to_id_mapping(schema)
+    ).to_serialized_dict()
+    return {
+        "value_counts": stats["value_counts"],
+        "null_value_counts": stats["null_value_counts"],
+        "lower_bounds": {k: v.hex() for k, v in stats["lower_bounds"].items()},
+        "upper_bounds": {k: v.hex() for k, v in stats["upper_bounds"].items()},
+    }
+
+
 def main():
     with open(sys.argv[1]) as f:
         cases = json.load(f)
@@ -127,6 +148,7 @@ def main():
         "fresh_schema": json.loads(fresh.model_dump_json()),
         "name_mapping": json.loads(create_mapping_from_schema(mapping_schema).model_dump_json()),
         "floe_file_schema": json.loads(floe_file_schema.model_dump_json()),
+        "metrics": file_metrics(cases["metrics_file"], cases["metrics_schema"]),
     }))
 
 

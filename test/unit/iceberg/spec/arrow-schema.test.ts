@@ -61,7 +61,9 @@ describe('Arrow schema -> Iceberg schema', () => {
 
   it('names the column and the reason for an Arrow type Iceberg cannot hold', () => {
     const arrow = new ArrowSchema([field('ms', new TimestampMillisecond(), 1)]);
-    expect(() => icebergSchemaFromArrow(arrow)).toThrow('column "ms": Arrow type Timestamp<MILLISECOND> has no Iceberg type (Iceberg timestamps are microseconds or nanoseconds)');
+    expect(() => icebergSchemaFromArrow(arrow)).toThrow(
+      'column "ms": Arrow type Timestamp<MILLISECOND> has no Iceberg type (Iceberg timestamps are microseconds or nanoseconds)',
+    );
     expect(() => icebergPrimitiveOf(new Uint64(), new Map(), 'u')).toThrow(/no unsigned 64-bit/);
   });
 

@@ -161,7 +161,7 @@ describe('ColumnStats for other types', () => {
       .toThrow('column "views_5min": statistics for long were given Arrow Int32 data (int)');
   });
 
-  it('reads typed arrays directly: millions of rows in well under a second', () => {
+  it('keeps up with millions of rows (a loose bound: ~20 ms here, only pathological slowness fails)', () => {
     const n = 2_000_000;
     const big = new BigInt64Array(n);
     const dbl = new Float64Array(n);
@@ -174,6 +174,6 @@ describe('ColumnStats for other types', () => {
     const elapsed = performance.now() - started;
     expect(l.max).toBe(BigInt(n - 1) * 7919n - 1000n);
     expect(d.min).toBeGreaterThanOrEqual(-1);
-    expect(elapsed).toBeLessThan(1000);
+    expect(elapsed).toBeLessThan(2000);
   });
 });

@@ -40,7 +40,7 @@ describe('assignFreshIds', () => {
       fields: [{ id: 0, name: 'a', required: true, type: 'int' }, { id: 0, name: 'b', required: true, type: 'int' }],
       'identifier-field-ids': [0],
     };
-    expect(() => assignFreshIds(draft)).toThrow(/uses some ids twice/);
+    expect(() => assignFreshIds(draft)).toThrow('identifier field id 0 is used by more than one field of the draft schema');
     expect(() => assignFreshIds({ fields: [{ id: 7, name: 'a', required: true, type: 'int' }], 'identifier-field-ids': [8] }))
       .toThrow('identifier field id 8 is not a field of the draft schema');
   });
