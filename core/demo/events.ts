@@ -5,6 +5,9 @@
  */
 import { Rng } from './random.ts';
 import type { CommentRow, EventTopic, FlagRow, Micros, PlatformEvent } from './model.ts';
+import type { RejectReason } from '../pipelines/event-aggregation/parse-event.ts';
+
+export type { RejectReason };
 
 export const TOPIC_NAMES: Record<EventTopic, string> = {
   views: 'gourmetgram.views',
@@ -41,10 +44,6 @@ export function flagEvent(f: FlagRow): PlatformEvent {
   return { topic: 'flags', key: f.image_id ?? f.comment_id ?? f.id, value, time: f.created_at, imageId: f.image_id };
 }
 
-/** Why an event cannot be counted in a window. event_aggregation counts rejects by these names. */
-export type RejectReason =
-  | 'bad_json' | 'missing_image_id' | 'invalid_image_id' | 'unparseable_time'
-  | 'flag_on_comment' | 'unknown_event_type' | 'oversize';
 
 export interface MalformedEvent extends PlatformEvent {
   reason: RejectReason;

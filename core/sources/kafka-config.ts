@@ -1,0 +1,31 @@
+/**
+ * How Floe reaches a Kafka (or Redpanda) cluster. Secrets arrive here already resolved from the
+ * secret store; nothing in this module logs or prints them.
+ */
+import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+
+export interface KafkaConnection {
+  brokers: string[];
+  clientId?: string;
+  ssl?: boolean | { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean };
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export function kafkaClient(c: KafkaConnection): Kafka {
+  if (c.brokers.length === 0) throw new Error('Kafka connection has no brokers: give at least one host:port');
+  const config: KafkaConfig = {
+    clientId: c.clientId ?? 'floe',
+    brokers: c.brokers,
+    ssl: c.ssl,
+    sasl: c.sasl as SASLOptions | undefined,
+    connectionTimeout: c.connectionTimeoutMs ?? 10_000,
+    requestTimeout: c.requestTimeoutMs ?? 30_000,
+    // kafkajs logs connection details (and retries noisily) through its own logger; Floe reports
+    // failures itself, with the broker list and cause, never the credentials.
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5, initialRetryTime: 300 },
+  };
+  return new Kafka(config);
+}
