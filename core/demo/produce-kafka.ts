@@ -24,7 +24,11 @@ export async function produceEvents(events: Iterable<PlatformEvent>, o: ProduceO
   const kafka = new Kafka({ clientId: 'floe-generator', brokers: o.brokers, logLevel: logLevel.WARN });
   const admin = kafka.admin();
   // The Java-compatible murmur2 partitioner: the same key lands where a Java producer puts it.
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  // Idempotent: a request retried after a timeout must not write its batch twice, or the ground
+  // truth would no longer describe the topic.
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1,
+  });
   const counts: ProducedCounts = { views: 0, comments: 0, flags: 0 };
   try {
     await admin.connect();

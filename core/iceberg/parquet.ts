@@ -21,17 +21,53 @@ const COMPRESSION: Record<ParquetCompression, pw.Compression> = {
   zstd: pw.Compression.ZSTD, snappy: pw.Compression.SNAPPY, gzip: pw.Compression.GZIP, uncompressed: pw.Compression.UNCOMPRESSED,
 };
 
-/** Encodes batches that share one schema into one Parquet file. */
-export function encodeParquet(schema: ArrowSchema, batches: RecordBatch[], o: ParquetEncodeOptions): Uint8Array {
-  const table = new ArrowTable(schema, batches);
+/**
+ * Encodes batches that share one schema into one Parquet file.
+ *
+ * The batches go into wasm one at a time, through parquet-wasm's streaming writer: wasm memory
+ * then holds one batch and the row group being encoded, not the whole file's Arrow data twice (an
+ * IPC copy plus the table decoded from it), and no JS copy of the whole file in IPC form exists.
+ * The bytes are the same as writeParquet's (same writer, same row group boundaries).
+ */
+export async function encodeParquet(schema: ArrowSchema, batches: RecordBatch[], o: ParquetEncodeOptions): Promise<Uint8Array> {
   let props = new pw.WriterPropertiesBuilder()
     .setCompression(COMPRESSION[o.compression])
     .setMaxRowGroupSize(o.rowGroupRows)
     .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
     .setCreatedBy('floe');
   if (o.keyValueMetadata) props = props.setKeyValueMetadata(o.keyValueMetadata);
-  const wasmTable = pw.Table.fromIPCStream(tableToIPC(table, 'stream'));
-  return pw.writeParquet(wasmTable, props.build());
+  // The streaming writer takes its schema from the first batch, so it cannot write a file of none.
+  if (batches.length === 0) return pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(new ArrowTable(schema, []), 'stream')), props.build());
+
+  let next = 0;
+  let failure: unknown;
+  const input = new ReadableStream<pw.RecordBatch>({
+    pull(controller) {
+      const batch = batches[next++];
+      if (!batch) { controller.close(); return; }
+      try {
+        const wasmTable = pw.Table.fromIPCStream(tableToIPC(new ArrowTable(schema, [batch]), 'stream'));
+        try {
+          controller.enqueue(wasmTable.recordBatch(0)!); // the writer takes ownership of the batch
+        } finally {
+          wasmTable.free(); // else the wrapper holds the batch's wasm memory until a finalizer runs
+        }
+      } catch (err) {
+        // An error raised in here would be swallowed by the writer, which just ends the file early.
+        failure = err;
+        controller.close();
+      }
+    },
+  });
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of await pw.transformParquetStream(input, props.build()) as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  if (failure !== undefined) throw failure;
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  // The writer also ends the file early, without an error, on a batch it cannot take.
+  const given = batches.reduce((n, b) => n + b.numRows, 0);
+  const written = (await ParquetReader.fromBytes(bytes)).numRows;
+  if (written !== given) throw new Error(`Parquet encoding lost rows: ${given} given, ${written} in the file footer`);
+  return bytes;
 }
 
 /**

@@ -11,6 +11,8 @@ export interface TestBed {
   pgBin: string;
   kafkaBrokers: string[];
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; bucket: string };
+  /** Iceberg REST catalog server (test/services/iceberg-rest.sh); its warehouse is on `s3`. */
+  rest: { uri: string; warehouse: string };
   python: string;
   chromium: string;
 }
@@ -40,6 +42,7 @@ export function testBed(): TestBed {
       accessKeyId: need('FLOE_TEST_S3_ACCESS_KEY'), secretAccessKey: need('FLOE_TEST_S3_SECRET_KEY'),
       bucket: need('FLOE_TEST_S3_BUCKET'),
     },
+    rest: { uri: need('FLOE_TEST_ICEBERG_REST_URI'), warehouse: need('FLOE_TEST_ICEBERG_REST_WAREHOUSE') },
     python: need('FLOE_TEST_PYTHON'),
     chromium: need('FLOE_TEST_CHROMIUM'),
   };

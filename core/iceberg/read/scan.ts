@@ -88,24 +88,36 @@ export function schemaOf(md: TableMetadata, snapshot: Snapshot | undefined): Sch
 /** Streams the rows of a table as Arrow record batches of the projected columns. */
 export async function* scanTable(io: FileIO, md: TableMetadata, o: ScanOptions = {}): AsyncGenerator<RecordBatch> {
   const snapshot = resolveSnapshot(md, o);
-  const schema = schemaOf(md, snapshot);
+  if ((o.limit ?? Infinity) <= 0) return;
+  const files = (await planFiles(io, md, snapshot, o.signal)).map((t) => t.file);
+  yield* scanFiles(io, md, files, schemaOf(md, snapshot), o);
+}
+
+/**
+ * Streams the rows of the given data files, read with `schema` (by field id, like scanTable).
+ * For callers that chose the files themselves, e.g. compaction reading the files it rewrites.
+ */
+export async function* scanFiles(
+  io: FileIO, md: TableMetadata, files: DataFile[], schema: Schema,
+  o: Pick<ScanOptions, 'columns' | 'limit' | 'batchSize' | 'signal'> = {},
+): AsyncGenerator<RecordBatch> {
   const fields = project(schema, o.columns);
   const arrowSchema = new ArrowSchema(fields.map(arrowFieldFromIceberg));
   const mapping = md.properties[NAME_MAPPING_PROPERTY] ? parseNameMapping(md.properties[NAME_MAPPING_PROPERTY]) : undefined;
   let remaining = o.limit ?? Infinity;
   if (remaining <= 0) return;
-  for (const task of await planFiles(io, md, snapshot, o.signal)) {
+  for (const file of files) {
     o.signal?.throwIfAborted();
-    const reader = await ParquetReader.open(io, task.file.filePath, Number(task.file.fileSizeInBytes), o.signal);
+    const reader = await ParquetReader.open(io, file.filePath, Number(file.fileSizeInBytes), o.signal);
     const fileColumns = await reader.fieldIds();
     const wanted = fields.map((f) => fileColumns.get(f.id) ?? mappedColumn(mapping, f, fileColumns));
     const readNames = [...new Set(wanted.filter((n): n is string => n !== undefined))];
     const limit = Number.isFinite(remaining) ? remaining : undefined;
     const source = readNames.length > 0
       ? reader.batches({ columns: readNames, limit, batchSize: o.batchSize })
-      : countOnly(Number(task.file.recordCount), limit);
+      : countOnly(Number(file.recordCount), limit);
     for await (const batch of source) {
-      const out = toTableBatch(arrowSchema, fields, wanted, batch, task.file.filePath);
+      const out = toTableBatch(arrowSchema, fields, wanted, batch, file.filePath);
       const rows = Math.min(out.numRows, remaining);
       yield rows < out.numRows ? out.slice(0, rows) : out;
       remaining -= rows;

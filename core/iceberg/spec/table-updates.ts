@@ -177,7 +177,23 @@ export function applyUpdates(base: TableMetadata, updates: TableUpdate[], nowMs 
       case 'remove-snapshots': {
         const gone = new Set(u['snapshot-ids']);
         md.snapshots = md.snapshots.filter((s) => !gone.has(s['snapshot-id']));
-        md['snapshot-log'] = md['snapshot-log'].filter((e) => !gone.has(e['snapshot-id']));
+        // The log keeps only what follows the last removed entry: with [s1, s2, s3] and s2 gone,
+        // [s1, s3] would say s1 was current while s2 was, and time travel would read s1 then.
+        const log: TableMetadata['snapshot-log'] = [];
+        for (const e of md['snapshot-log']) {
+          if (gone.has(e['snapshot-id'])) log.length = 0;
+          else log.push(e);
+        }
+        md['snapshot-log'] = log;
+        // Statistics describe one snapshot: they go with it (as Java's metadata builder does).
+        for (const key of ['statistics', 'partition-statistics']) {
+          const list = md[key];
+          if (!Array.isArray(list)) continue;
+          md[key] = list.filter((s: { 'snapshot-id'?: unknown }) => {
+            const sid = s['snapshot-id'];
+            return !((typeof sid === 'bigint' || typeof sid === 'number') && gone.has(BigInt(sid)));
+          });
+        }
         for (const [name, ref] of Object.entries(md.refs)) {
           if (gone.has(ref['snapshot-id'])) throw new Error(`remove-snapshots: snapshot ${ref['snapshot-id']} is still referenced by "${name}"`);
         }

@@ -85,6 +85,8 @@ export interface WriteOptions extends RetryOptions {
    */
   validate?: (table: LoadedTable) => void;
   bufferBytes?: number;
+  /** Called once every data file is written, before the first commit attempt. */
+  onDataFilesWritten?: (files: number, bytes: bigint) => void;
 }
 
 export interface WriteResult extends CommitResult {
@@ -110,6 +112,7 @@ export async function writeTable(
   try {
     for await (const batch of batches) await writer.write(batch);
     files = await writer.close();
+    o.onDataFilesWritten?.(files.length, files.reduce((n, f) => n + f.fileSizeInBytes, 0n));
   } catch (err) {
     await writer.abort().catch(() => undefined);
     throw err;

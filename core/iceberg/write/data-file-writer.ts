@@ -93,7 +93,7 @@ export class DataFileWriter {
     if (!p) return;
     this.pending.delete(key);
     this.o.signal?.throwIfAborted();
-    const bytes = encodeParquet(this.conformer.target, p.batches, {
+    const bytes = await encodeParquet(this.conformer.target, p.batches, {
       compression: this.compression, rowGroupRows: this.rowGroupRows,
       keyValueMetadata: new Map([['iceberg.schema', JSON.stringify(this.o.schema)]]),
     });

@@ -142,7 +142,8 @@ async function produce(io: FileIO, md: TableMetadata, operation: SnapshotOperati
   };
 }
 
-function manifestFileFor(
+/** The manifest-list row of a manifest this snapshot wrote: counts, sequence numbers, partition ranges. */
+export function manifestFileFor(
   path: string, length: number, spec: PartitionSpec, schema: Schema, content: ManifestContent,
   snapshotId: bigint, sequenceNumber: bigint, entries: ManifestEntry[],
 ): ManifestFile {

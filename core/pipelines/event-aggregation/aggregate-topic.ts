@@ -93,6 +93,7 @@ export async function aggregateTopic(job: TopicJob, deps: TopicDeps, ctx: TaskCo
         await spool.drain();
       },
     });
+    ctx.log?.('info', `consumed ${result.messages} messages from ${job.topic}: ${result.counted} events in ${counter.keys} windows, ${spool.size} rejected`);
     result.rejected = spool.counts;
     result.rows = counter.keys;
     result.rejectsObject = await spool.upload(deps.io(job.rejectsLocation), `${job.rejectsLocation}/${job.runId}/${job.topic}.jsonl`, ctx.signal);
@@ -114,6 +115,7 @@ export async function aggregateTopic(job: TopicJob, deps: TopicDeps, ctx: TaskCo
           + 'this run\'s counts are discarded so no event is counted twice. Run again to continue from there.');
       }
     },
+    onDataFilesWritten: (files, bytes) => ctx.log?.('info', `wrote ${files} data files (${bytes} bytes) for ${tableName}; committing`),
     onConflict: (attempt) => ctx.log?.('info', `commit to ${tableName} conflicted with another writer; retrying (attempt ${attempt + 1})`),
   });
   result.snapshotId = written.snapshotId.toString();

@@ -58,8 +58,11 @@ export async function runEventAggregation(
       maxEventBytes: config.maxEventBytes, rejectsLocation: config.rejectsLocation, processedAtMicros,
     }, { catalog: deps.catalog, io: deps.io, kafka }, ctx);
     topics.push(result);
-    if (config.consumerGroup && result.snapshotId) await commitGroupOffsets(kafka, config.consumerGroup, result, ctx);
   }
+  // kafkajs records group offsets by joining the group and lingering a heartbeat (~5 s): once for
+  // all topics, at the end, not once per topic.
+  const group = config.consumerGroup;
+  if (group) await Promise.all(topics.filter((t) => t.snapshotId).map((t) => commitGroupOffsets(kafka, group, t, ctx)));
   return { runId, topics };
 }
 

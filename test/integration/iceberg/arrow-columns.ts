@@ -9,7 +9,8 @@ import { parsePrimitive } from '../../../core/iceberg/spec/primitive.ts';
 import type { PrimitiveType } from '../../../core/iceberg/spec/types.ts';
 import { utf8Bytes, uuidToBytes } from '../../../core/iceberg/spec/values.ts';
 
-function bits(flags: boolean[]): Uint8Array {
+/** A validity (or boolean) bitmap: bit i is flags[i]. */
+export function bits(flags: boolean[]): Uint8Array {
   const out = new Uint8Array(Math.ceil(flags.length / 8));
   flags.forEach((f, i) => { if (f) out[i >> 3]! |= 1 << (i & 7); });
   return out;

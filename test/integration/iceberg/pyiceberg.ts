@@ -19,7 +19,8 @@ export interface PyTable {
   rows: Record<string, unknown>[];
 }
 
-export interface PyCatalog { uri: string; warehouse: string }
+/** A SQL catalog (uri: SQLAlchemy URL) unless `type` is 'rest' (uri: the REST service root). */
+export interface PyCatalog { uri: string; warehouse: string; type?: 'sql' | 'rest' }
 
 export async function pyiceberg<T = PyTable>(catalog: PyCatalog, command: string, args: object = {}): Promise<T> {
   const bed = testBed();
@@ -27,7 +28,8 @@ export async function pyiceberg<T = PyTable>(catalog: PyCatalog, command: string
     const { stdout } = await run(bed.python, [script, command, JSON.stringify(args)], {
       maxBuffer: 256 * 1024 * 1024,
       env: {
-        PATH: process.env.PATH, FLOE_ICEBERG_CATALOG_URI: catalog.uri, FLOE_ICEBERG_WAREHOUSE: catalog.warehouse,
+        PATH: process.env.PATH, FLOE_ICEBERG_CATALOG_TYPE: catalog.type ?? 'sql',
+        FLOE_ICEBERG_CATALOG_URI: catalog.uri, FLOE_ICEBERG_WAREHOUSE: catalog.warehouse,
         FLOE_TEST_S3_ENDPOINT: bed.s3.endpoint, FLOE_TEST_S3_ACCESS_KEY: bed.s3.accessKeyId,
         FLOE_TEST_S3_SECRET_KEY: bed.s3.secretAccessKey, FLOE_TEST_S3_REGION: bed.s3.region,
       },

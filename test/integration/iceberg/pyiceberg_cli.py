@@ -2,6 +2,8 @@
 
 Usage: python pyiceberg_cli.py <command> <json args>; prints one JSON object.
   describe {"table": "ns.t"}                     schema, spec, snapshots, rows (sorted) of a table
+  typed    {"tables": ["ns.t", ...]}              schema, spec and rows of each table, values in the
+                                                  typed JSON form of typed_value (unsorted)
   create   {"table": "ns.t", "partitioned": bool} a PyIceberg-made table with three rows appended
   append   {"table": "ns.t", "rows": [...]}       appends rows (values as JSON; times as ISO strings)
   namespaces {}                                   list of namespaces
@@ -9,15 +11,18 @@ Catalog from the same environment as test/services/pyiceberg/smoke.py (catalog_f
 """
 
 import json
+import math
 import os
 import sys
-from datetime import datetime
+import uuid
+from datetime import date, datetime, timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../services/pyiceberg"))
 from smoke import SCHEMA, SPEC, ROWS, catalog_from_env  # noqa: E402
 
 import pyarrow as pa  # noqa: E402
 from pyiceberg.partitioning import UNPARTITIONED_PARTITION_SPEC  # noqa: E402
+from pyiceberg import types as T  # noqa: E402
 
 
 def jsonable(v):
@@ -58,6 +63,58 @@ def describe(catalog, args):
     }
 
 
+EPOCH = datetime(1970, 1, 1)
+ONE_MICRO = timedelta(microseconds=1)
+
+
+def typed_value(v, t):
+    """A value as exact JSON, by its Iceberg type: 64-bit integers, times and timestamps as decimal
+    strings of micros, dates as days, decimals as str(Decimal), bytes as hex, NaN, infinities and
+    -0.0 as strings, structs as objects, lists as arrays, maps as [key, value] pairs in file order."""
+    if v is None:
+        return None
+    if isinstance(t, T.StructType):
+        return {f.name: typed_value(v.get(f.name), f.field_type) for f in t.fields}
+    if isinstance(t, T.ListType):
+        return [typed_value(x, t.element_type) for x in v]
+    if isinstance(t, T.MapType):
+        return [[typed_value(k, t.key_type), typed_value(x, t.value_type)] for k, x in v]
+    if isinstance(t, (T.FloatType, T.DoubleType)):
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return "-0" if v == 0 and math.copysign(1.0, v) < 0 else v
+    if isinstance(t, (T.LongType, T.DecimalType)):
+        return str(v)
+    if isinstance(t, T.DateType):
+        return (v - date(1970, 1, 1)).days
+    if isinstance(t, T.TimeType):
+        return str(((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond)
+    if isinstance(t, (T.TimestampType, T.TimestamptzType)):
+        naive = (v - v.utcoffset()).replace(tzinfo=None) if v.tzinfo else v
+        return str((naive - EPOCH) // ONE_MICRO)
+    if isinstance(t, T.UUIDType):
+        return str(v if isinstance(v, uuid.UUID) else uuid.UUID(bytes=v))
+    if isinstance(t, (T.FixedType, T.BinaryType)):
+        return v.hex()
+    return v
+
+
+def typed(catalog, args):
+    out = {}
+    for ident in args["tables"]:
+        table = catalog.load_table(ident)
+        schema = table.schema()
+        rows = table.scan().to_arrow().to_pylist()
+        out[ident] = {
+            "schema": json.loads(schema.model_dump_json()),
+            "spec": json.loads(table.spec().model_dump_json()),
+            "rows": [{f.name: typed_value(r[f.name], f.field_type) for f in schema.fields} for r in rows],
+        }
+    return out
+
+
 def create(catalog, args):
     ident = args["table"]
     catalog.create_namespace_if_not_exists(ident.rsplit(".", 1)[0])
@@ -84,5 +141,5 @@ def namespaces(catalog, _args):
 
 if __name__ == "__main__":
     command, raw = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "{}"
-    result = {"describe": describe, "create": create, "append": append, "namespaces": namespaces}[command](catalog_from_env(), json.loads(raw))
+    result = {"describe": describe, "typed": typed, "create": create, "append": append, "namespaces": namespaces}[command](catalog_from_env(), json.loads(raw))
     print(json.dumps(result))

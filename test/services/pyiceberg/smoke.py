@@ -4,8 +4,10 @@ Run with the venv's python ($FLOE_TEST_PYTHON). Creates a namespace and a day-pa
 appends three rows, scans them back and prints one JSON object on stdout.
 
 Environment:
-  FLOE_ICEBERG_CATALOG_URI  sqlite:///abs/path/catalog.db, or postgresql+psycopg2://user@host:port/db
+  FLOE_ICEBERG_CATALOG_TYPE sql (default) or rest
+  FLOE_ICEBERG_CATALOG_URI  sql: sqlite:///abs/path/catalog.db, or postgresql+psycopg2://user@host:port/db
                             (postgres:// and postgresql:// are accepted and rewritten)
+                            rest: the REST service root, e.g. http://127.0.0.1:8181
   FLOE_ICEBERG_WAREHOUSE    file:///abs/dir or s3://bucket/prefix
   FLOE_ICEBERG_TABLE        namespace.table, default smoke.image_events (dropped first if present)
   FLOE_TEST_S3_ENDPOINT, FLOE_TEST_S3_ACCESS_KEY, FLOE_TEST_S3_SECRET_KEY, FLOE_TEST_S3_REGION
@@ -20,6 +22,8 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pyiceberg.catalog import Catalog
+from pyiceberg.catalog.rest import RestCatalog
 from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.schema import Schema
@@ -29,10 +33,12 @@ from pyiceberg.types import LongType, NestedField, StringType, TimestamptzType
 CATALOG_NAME = "gourmetgram"  # the catalog_name column in iceberg_tables; Floe must use the same
 
 
-def catalog_from_env() -> SqlCatalog:
+def catalog_from_env() -> Catalog:
     uri = os.environ["FLOE_ICEBERG_CATALOG_URI"]
-    # SQLAlchemy 2 refuses the postgres:// scheme that libpq and node-postgres accept.
-    uri = re.sub(r"^postgres(ql)?://", "postgresql+psycopg2://", uri)
+    rest = os.environ.get("FLOE_ICEBERG_CATALOG_TYPE", "sql") == "rest"
+    if not rest:
+        # SQLAlchemy 2 refuses the postgres:// scheme that libpq and node-postgres accept.
+        uri = re.sub(r"^postgres(ql)?://", "postgresql+psycopg2://", uri)
     props = {"uri": uri, "warehouse": os.environ["FLOE_ICEBERG_WAREHOUSE"]}
     if os.environ.get("FLOE_TEST_S3_ENDPOINT"):
         props |= {
@@ -44,7 +50,8 @@ def catalog_from_env() -> SqlCatalog:
             # Path-style (http://host/bucket/key); the local S3 servers serve no virtual hosts.
             "s3.force-virtual-addressing": "false",
         }
-    return SqlCatalog(CATALOG_NAME, **props)
+    # A REST server sends no storage settings of its own here: the s3.* properties above serve both.
+    return RestCatalog(CATALOG_NAME, **props) if rest else SqlCatalog(CATALOG_NAME, **props)
 
 
 SCHEMA = Schema(

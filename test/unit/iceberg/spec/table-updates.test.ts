@@ -66,6 +66,33 @@ describe('applyUpdates', () => {
   });
 });
 
+describe('remove-snapshots', () => {
+  it('keeps only the snapshot log after the last removed entry, so time travel never skips a gap', () => {
+    const md = applyUpdates(applyUpdates(emptyMetadata(''), create), [1n, 2n, 3n].flatMap((id): TableUpdate[] => [
+      { action: 'add-snapshot', snapshot: snapshot(id, id, id > 1n ? id - 1n : undefined) },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': id },
+    ]));
+    expect(md['snapshot-log'].map((e) => e['snapshot-id'])).toEqual([1n, 2n, 3n]);
+    const after = applyUpdates(md, [{ action: 'remove-snapshots', 'snapshot-ids': [2n] }]);
+    expect(after.snapshots.map((s) => s['snapshot-id'])).toEqual([1n, 3n]);
+    expect(after['snapshot-log'].map((e) => e['snapshot-id'])).toEqual([3n]);
+  });
+
+  it('drops the statistics of removed snapshots with them, keeping the others', () => {
+    const md = applyUpdates(applyUpdates(emptyMetadata(''), create), [
+      { action: 'add-snapshot', snapshot: snapshot(1n, 1n) },
+      { action: 'add-snapshot', snapshot: snapshot(2n, 2n, 1n) },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 2n },
+    ]);
+    const stats = (id: bigint) => ({ 'snapshot-id': id, 'statistics-path': `s3://b/ns/t/metadata/${id}.stats`, 'file-size-in-bytes': 10 });
+    md.statistics = [stats(1n), stats(2n)];
+    md['partition-statistics'] = [stats(1n)];
+    const after = applyUpdates(md, [{ action: 'remove-snapshots', 'snapshot-ids': [1n] }]);
+    expect(after.statistics).toEqual([stats(2n)]);
+    expect(after['partition-statistics']).toEqual([]);
+  });
+});
+
 describe('checkRequirements', () => {
   const md = applyUpdates(applyUpdates(emptyMetadata(''), create), [
     { action: 'add-snapshot', snapshot: snapshot(7n, 1n) },

@@ -1,0 +1,136 @@
+/**
+ * One measured Floe phase of the Iceberg benchmark, in a process of its own so that its peak RSS
+ * is its own (parquet-wasm's memory never shrinks: a scan measured after a write in the same
+ * process would carry the write's wasm heap). Run by test/bench/iceberg.ts:
+ *   node <tsx loader> test/bench/floe-phase.ts '<PhaseRequest JSON>'
+ * Prints one JSON line (PhaseResult) on stdout.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import { SqlCatalog } from '../../core/iceberg/catalog/sql-catalog.ts';
+import { PostgresDriver } from '../../core/iceberg/catalog/sql-driver.ts';
+import { parseIdentifier } from '../../core/iceberg/catalog/catalog.ts';
+import { scanTable } from '../../core/iceberg/read/scan.ts';
+import { writeTable } from '../../core/iceberg/write/commit.ts';
+import type { FileIO } from '../../core/io/file-io.ts';
+import { fileIOFor, releaseFileIOs } from '../../core/io/resolve-file-io.ts';
+import { s3Config } from '../integration/iceberg/catalogs.ts';
+import { PhaseMeter, type RssPeak } from './phase-meter.ts';
+import { trainingDataBatches } from './training-data.ts';
+
+export type PhaseRequest =
+  | { phase: 'write'; catalog: CatalogAddress; table: string; rows: number; batchRows: number }
+  | { phase: 'scan'; catalog: CatalogAddress; table: string }
+  | { phase: 'preview'; catalog: CatalogAddress; table: string; runs: number; limit: number };
+
+export interface CatalogAddress { uri: string; warehouse: string }
+
+export interface IoCounts { gets: number; bytesRead: number; puts: number; bytesWritten: number }
+
+export interface PhaseResult {
+  wallMs: number;
+  /** CPU time of the whole process (all threads) during the phase. */
+  cpuMs: number;
+  rows: number;
+  rss: RssPeak;
+  io: IoCounts;
+  /** write: time spent generating the rows, inside wallMs. */
+  generateMs?: number;
+  dataFiles?: number;
+  dataBytes?: number;
+  /** scan: sum of views_1hr over all rows, to show both readers saw the same data. */
+  checksum?: number;
+  /** preview: wall time of each run (load table + plan + read), ms. */
+  runsMs?: number[];
+}
+
+/** A FileIO that counts requests and bytes, to say what a phase cost the store. */
+function counting(io: FileIO, counts: IoCounts): FileIO {
+  return {
+    read: async (path, signal) => { const b = await io.read(path, signal); counts.gets++; counts.bytesRead += b.length; return b; },
+    readRange: async (path, offset, length, signal) => {
+      const b = await io.readRange(path, offset, length, signal);
+      counts.gets++; counts.bytesRead += b.length;
+      return b;
+    },
+    stat: (path, signal) => io.stat(path, signal),
+    write: async (path, data, o) => { await io.write(path, data, o); counts.puts++; counts.bytesWritten += data.length; },
+    writeStream: async (path, source, o) => { const n = await io.writeStream(path, source, o); counts.puts++; counts.bytesWritten += n; return n; },
+    delete: (paths, signal) => io.delete(paths, signal),
+    list: (prefix, signal) => io.list(prefix, signal),
+  };
+}
+
+/** Passes batches through, adding up the time spent producing them. */
+function* timed(batches: Iterable<RecordBatch>, spent: { ms: number }): Generator<RecordBatch> {
+  const it = batches[Symbol.iterator]();
+  for (;;) {
+    const t0 = performance.now();
+    const next = it.next();
+    spent.ms += performance.now() - t0;
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+async function run(req: PhaseRequest): Promise<PhaseResult> {
+  const counts: IoCounts = { gets: 0, bytesRead: 0, puts: 0, bytesWritten: 0 };
+  const s3 = s3Config();
+  const io = (location: string) => counting(fileIOFor(location, s3), counts);
+  const catalog = new SqlCatalog({ name: 'gourmetgram', driver: new PostgresDriver(req.catalog.uri), warehouse: req.catalog.warehouse, io });
+  const id = parseIdentifier(req.table);
+  try {
+    if (req.phase === 'write') {
+      const spent = { ms: 0 };
+      const meter = new PhaseMeter();
+      const t0 = performance.now();
+      const result = await writeTable(catalog, id, io, timed(trainingDataBatches(req.rows, req.batchRows), spent), { mode: 'append' });
+      const wallMs = performance.now() - t0;
+      return {
+        wallMs, rows: Number(result.records), ...await meter.stop(), io: counts, generateMs: spent.ms,
+        dataFiles: result.dataFiles, dataBytes: Number(result.bytes),
+      };
+    }
+    if (req.phase === 'scan') {
+      const meter = new PhaseMeter();
+      const t0 = performance.now();
+      const { metadata } = await catalog.loadTable(id);
+      let rows = 0;
+      let checksum = 0;
+      for await (const batch of scanTable(io(metadata.location), metadata)) {
+        rows += batch.numRows;
+        checksum += sumLongs(batch, 'views_1hr');
+      }
+      const wallMs = performance.now() - t0;
+      return { wallMs, rows, checksum, ...await meter.stop(), io: counts };
+    }
+    const meter = new PhaseMeter();
+    const runsMs: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < req.runs; i++) {
+      const t0 = performance.now();
+      const { metadata } = await catalog.loadTable(id);
+      rows = 0;
+      for await (const batch of scanTable(io(metadata.location), metadata, { limit: req.limit })) rows += batch.numRows;
+      runsMs.push(performance.now() - t0);
+    }
+    return { wallMs: runsMs.reduce((a, b) => a + b, 0), rows, runsMs, ...await meter.stop(), io: counts };
+  } finally {
+    await catalog.close();
+    releaseFileIOs();
+  }
+}
+
+/** Sum of a long column's values (small ones: read as the low 32-bit words, no BigInt per value). */
+function sumLongs(batch: RecordBatch, column: string): number {
+  const data = batch.getChild(column)?.data ?? [];
+  let sum = 0;
+  for (const chunk of data) {
+    const values = chunk.values as BigInt64Array;
+    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+    for (let i = 0; i < chunk.length; i++) sum += words[2 * i]!;
+  }
+  return sum;
+}
+
+const request = JSON.parse(process.argv[2] ?? '{}') as PhaseRequest;
+process.stdout.write(`${JSON.stringify(await run(request))}\n`);
