@@ -59,10 +59,10 @@ export async function runEventAggregation(
     }, { catalog: deps.catalog, io: deps.io, kafka }, ctx);
     topics.push(result);
   }
-  // kafkajs records group offsets by joining the group and lingering a heartbeat (~5 s): once for
-  // all topics, at the end, not once per topic.
+  // kafkajs records group offsets by joining the group and lingering a heartbeat (~5 s each). One
+  // topic at a time: concurrent joins of one group rebalance against each other and can hang.
   const group = config.consumerGroup;
-  if (group) await Promise.all(topics.filter((t) => t.snapshotId).map((t) => commitGroupOffsets(kafka, group, t, ctx)));
+  if (group) for (const t of topics.filter((x) => x.snapshotId)) await commitGroupOffsets(kafka, group, t, ctx);
   return { runId, topics };
 }
 

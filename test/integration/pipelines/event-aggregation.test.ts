@@ -9,6 +9,7 @@ import { defaultEventAggregationConfig, runEventAggregation, type EventAggregati
 import { scanTable } from '../../../core/iceberg/read/scan.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
 import { testBed, uniqueName } from '../../services/testbed.ts';
+import { kafkaClient } from '../../../core/sources/kafka-config.ts';
 import { postgresS3Catalog, type CatalogUnderTest } from '../iceberg/catalogs.ts';
 import { pyiceberg, type PyTable } from '../iceberg/pyiceberg.ts';
 
@@ -54,8 +55,17 @@ describe('event_aggregation against real Kafka, S3 and a Postgres catalog', () =
   });
   afterAll(() => c.catalog.close());
 
-  it('counts every event into its 5-minute window, equal to the ground truth', async () => {
+  it('counts every event into its 5-minute window, equal to the ground truth', { timeout: 120_000 }, async () => {
     const result = await runEventAggregation(config, { catalog: c.catalog, io });
+    const admin = kafkaClient(config.kafka).admin();
+    await admin.connect();
+    for (const kind of KINDS) {
+      // The group offsets (for lag tools) match what was committed to the table.
+      const [group] = await admin.fetchOffsets({ groupId: config.consumerGroup!, topics: [config.topics[kind]] });
+      const committed = Object.fromEntries(group!.partitions.map((p) => [p.partition, p.offset]));
+      expect(committed, kind).toEqual(result.topics.find((t) => t.kind === kind)!.endOffsets);
+    }
+    await admin.disconnect();
     for (const kind of KINDS) {
       expect(await tableWindows(c, config, kind), kind).toEqual(truth.windows(kind));
       const r = result.topics.find((t) => t.kind === kind)!;
@@ -94,7 +104,7 @@ describe('event_aggregation against real Kafka, S3 and a Postgres catalog', () =
     expect(after).toEqual(before);
   });
 
-  it('continues from the stored offsets: late events land in their old windows and totals stay exact', async () => {
+  it('continues from the stored offsets: late events land in their old windows and totals stay exact', { timeout: 120_000 }, async () => {
     await produceEvents(secondHalf, { brokers: testBed().kafkaBrokers, topics: config.topics, partitions: 3 });
     for (const e of secondHalf) truth.add(e);
     const result = await runEventAggregation(config, { catalog: c.catalog, io });
