@@ -4,6 +4,7 @@
  * transaction layer is the same for the SQL catalog (which applies them itself, then swaps the
  * metadata pointer) and the REST catalog (which sends them to the server).
  */
+import { maxFieldId } from './schema.ts';
 import type { PartitionSpec, Schema, Snapshot, SnapshotRef, SortOrder, TableMetadata } from './types.ts';
 
 export type TableUpdate =
@@ -110,7 +111,7 @@ export function applyUpdates(base: TableMetadata, updates: TableUpdate[], nowMs 
         if (existing) { lastAddedSchemaId = existing['schema-id']; break; }
         const id = Math.max(-1, ...md.schemas.map((s) => s['schema-id'])) + 1;
         md.schemas.push({ ...u.schema, 'schema-id': id });
-        md['last-column-id'] = Math.max(md['last-column-id'], u['last-column-id'] ?? maxId(u.schema.fields));
+        md['last-column-id'] = Math.max(md['last-column-id'], u['last-column-id'] ?? maxFieldId(u.schema));
         lastAddedSchemaId = id;
         break;
       }
@@ -221,16 +222,4 @@ export function applyUpdates(base: TableMetadata, updates: TableUpdate[], nowMs 
 function sameFields(a: Schema, b: Schema): boolean {
   return JSON.stringify(a.fields) === JSON.stringify(b.fields)
     && JSON.stringify(a['identifier-field-ids'] ?? []) === JSON.stringify(b['identifier-field-ids'] ?? []);
-}
-
-function maxId(fields: Schema['fields']): number {
-  let max = 0;
-  const visit = (t: unknown): void => {
-    if (typeof t !== 'object' || t === null) return;
-    const o = t as Record<string, unknown>;
-    for (const k of ['id', 'element-id', 'key-id', 'value-id']) if (typeof o[k] === 'number') max = Math.max(max, o[k] as number);
-    for (const v of Object.values(o)) if (typeof v === 'object') visit(v);
-  };
-  visit(fields);
-  return max;
 }
