@@ -17,6 +17,10 @@ import {
   S3OperationError, describeSdkError, errorCodeOf, httpStatusOf, isAlreadyExists, translateS3Error,
 } from './s3-errors.ts';
 
+// Node 20 is this app's runtime (Electron's and the headless server's) and the SDK version is
+// pinned; its notice that future SDK releases will need Node 22 is for us, not for users' logs.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface S3FileIOOptions {
   /** Attempts per request, first one included (SDK standard retries). */
   maxAttempts?: number;

@@ -23,7 +23,8 @@ export interface PartitionWatermarks {
 export interface RawMessage {
   topic: string;
   partition: number;
-  offset: bigint;
+  /** Decimal, as Kafka gives it (a bigint per message would cost more than the message). */
+  offset: string;
   key: Buffer | null;
   value: Buffer | null;
   /** Producer/broker timestamp, ms (not the event time: that is in the JSON). */
@@ -59,7 +60,7 @@ export async function readRange(kafka: Kafka, topic: string, ranges: PartitionRa
   // table's snapshot), and a shared group would rebalance against a concurrent run.
   const consumer = kafka.consumer({
     groupId: `floe-range-${topic}-${process.pid}-${Date.now().toString(36)}`,
-    maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 250,
+    maxBytesPerPartition: 1024 * 1024, maxBytes: 3 * 1024 * 1024, maxWaitTimeInMs: 250,
     allowAutoTopicCreation: false,
   });
   const stallMs = o.stallTimeoutMs ?? 60_000;
@@ -79,11 +80,14 @@ export async function readRange(kafka: Kafka, topic: string, ranges: PartitionRa
         const range = pending.get(batch.partition);
         if (!range || failure) return;
         const out: RawMessage[] = [];
+        // Offsets compared as numbers: exact below 2^53, which a log reaches after centuries.
+        const from = Number(range.from);
+        const to = Number(range.to);
         for (const m of batch.messages) {
-          const offset = BigInt(m.offset);
-          if (offset < range.from) continue;
-          if (offset >= range.to) break;
-          out.push({ topic, partition: batch.partition, offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) });
+          const offset = Number(m.offset);
+          if (offset < from) continue;
+          if (offset >= to) break;
+          out.push({ topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) });
         }
         try {
           if (out.length > 0) await o.onMessages(out);

@@ -20,12 +20,26 @@ const EVENT_TYPE: Record<EventKind, string> = { views: 'view', comments: 'commen
 const TIME_FIELD: Record<EventKind, string> = { views: 'viewed_at', comments: 'created_at', flags: 'created_at' };
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+// The exact shape the production producer writes for views (85% of all events). A value that
+// matches needs no JSON.parse: the groups contain no quotes or escapes, so they are the very
+// strings JSON.parse would give. Anything else takes the general path below.
+const VIEW_FAST = /^\{"event_type": ?"view", ?"image_id": ?"([0-9a-fA-F-]{36})", ?"viewed_at": ?"([0-9T:. +-]{10,40})"\}$/;
+
 export function parseEvent(kind: EventKind, value: Buffer | null, maxBytes: number): ParsedEvent {
   if (value === null || value.length === 0) return { reject: 'bad_json' };
   if (value.length > maxBytes) return { reject: 'oversize' };
+  const json = value.toString('utf8');
+  if (kind === 'views' && json.length < 200) {
+    const m = VIEW_FAST.exec(json);
+    if (m) {
+      if (!UUID.test(m[1]!)) return { reject: 'invalid_image_id' };
+      const time = parseEventTime(m[2]);
+      return time === null ? { reject: 'unparseable_time' } : { imageId: m[1]!.toLowerCase(), time };
+    }
+  }
   let e: unknown;
   try {
-    e = JSON.parse(value.toString('utf8'));
+    e = JSON.parse(json);
   } catch {
     return { reject: 'bad_json' };
   }

@@ -39,7 +39,7 @@ export class RejectSpool {
     // Bytes that are not valid UTF-8 are kept exactly, as base64.
     const exact = m.value === null || Buffer.from(value!, 'utf8').equals(m.value);
     this.out.write(`${JSON.stringify({
-      topic: m.topic, partition: m.partition, offset: m.offset.toString(), reason, timestamp_ms: m.timestampMs,
+      topic: m.topic, partition: m.partition, offset: m.offset, reason, timestamp_ms: m.timestampMs,
       key: m.key?.toString('utf8') ?? null, ...(exact ? { value } : { value_base64: m.value!.toString('base64') }),
     })}\n`);
   }
