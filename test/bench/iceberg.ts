@@ -76,7 +76,8 @@ interface Measured {
 
 // ---- running phases -----------------------------------------------------------------------------
 
-function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+/** Runs a phase process; its result is the last line it prints. */
+function runProcess(label: string, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -86,14 +87,15 @@ function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Pr
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolvePromise(out.trim().split('\n').at(-1) ?? '');
-      else reject(new Error(`${command} ${args.slice(-2, -1).join(' ')} exited with ${code}:\n${err.split('\n').slice(-15).join('\n')}`));
+      else reject(new Error(`${label} exited with ${code}:\n${err.split('\n').slice(-15).join('\n')}`));
     });
   });
 }
 
 /** CPU jiffies of the whole machine, for how busy it was during a phase. */
 function machineCpu(): { busy: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already counted in user)
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
   const total = fields.reduce((a, b) => a + b, 0);
   const idle = fields[3]! + (fields[4] ?? 0); // idle + iowait
   return { busy: total - idle, total };
@@ -119,14 +121,14 @@ async function floe(request: PhaseRequest): Promise<PhaseResult> {
   const profile = cpuProfDir
     ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `floe-${++profileCount}-${request.phase}-${request.table.replace(/\W/g, '_')}.cpuprofile`]
     : [];
-  const out = await runProcess(process.execPath, [...process.execArgv, ...profile, join(here, 'floe-phase.ts'), JSON.stringify(request)],
+  const out = await runProcess(`Floe ${request.phase} of ${request.table}`, process.execPath, [...process.execArgv, ...profile, join(here, 'floe-phase.ts'), JSON.stringify(request)],
     process.env);
   return JSON.parse(out) as PhaseResult;
 }
 
 async function pyiceberg<T>(c: CatalogUnderTest, command: string, args: object): Promise<T> {
   const bed = testBed();
-  const out = await runProcess(bed.python, [join(here, 'iceberg_bench.py'), command, JSON.stringify(args)], {
+  const out = await runProcess(`PyIceberg ${command}`, bed.python, [join(here, 'iceberg_bench.py'), command, JSON.stringify(args)], {
     PATH: process.env.PATH, FLOE_ICEBERG_CATALOG_URI: c.py.uri, FLOE_ICEBERG_WAREHOUSE: c.py.warehouse,
     FLOE_TEST_S3_ENDPOINT: bed.s3.endpoint, FLOE_TEST_S3_ACCESS_KEY: bed.s3.accessKeyId,
     FLOE_TEST_S3_SECRET_KEY: bed.s3.secretAccessKey, FLOE_TEST_S3_REGION: bed.s3.region,
@@ -180,9 +182,9 @@ function printTable(title: string, header: string[], lines: string[][], notes: s
 }
 
 const rssCells = (m: Measured) => [mb(m.rss.sampled), m.rss.highWater === null ? 'n/a' : mb(m.rss.highWater), mb(m.rss.baseline)];
-const loadCells = (m: Measured) => [fixed(m.cpuMs / m.wallMs, 2), fixed(m.machineBusyCores, 2), fixed(m.load1, 2)];
+const loadCells = (m: Measured) => [fixed(m.cpuMs / 1000, 2), fixed(m.cpuMs / m.wallMs, 2), fixed(m.machineBusyCores, 2), fixed(m.load1, 2)];
 const RSS_HEADER = ['peak RSS MB', 'VmHWM MB', 'start RSS MB'];
-const LOAD_HEADER = ['proc cores', 'machine cores', 'load1'];
+const LOAD_HEADER = ['CPU s', 'cores used', 'machine busy', 'load1'];
 
 // ---- the run ------------------------------------------------------------------------------------
 
@@ -204,6 +206,10 @@ async function main(): Promise<void> {
     + `load average at start ${loadAtStart.map((l) => fixed(l, 2)).join(' ')}`);
   console.log(`software: Node ${process.version}, Python ${versions.python}, PyIceberg ${versions.pyiceberg}, pyarrow ${versions.pyarrow}`);
   console.log(`store: SQL catalog on the test Postgres, warehouse ${c.py.warehouse} on the test bed's S3 (${bed.s3.endpoint}), loopback`);
+  console.log('columns: wall = elapsed time; CPU s = user + system time of the measured process, all threads (the figure other load moves least); '
+    + 'cores used = CPU / wall; machine busy = average busy cores of the whole machine in the phase (the measured process, Postgres, '
+    + 'the S3 server and anything else running); load1 = load average at the phase start; peak RSS = largest RSS sampled every 100 ms '
+    + 'by a separate thread; VmHWM = the kernel\'s RSS high-water mark over the phase; start RSS = RSS when the phase started.');
 
   try {
     await ensureNamespace(c.catalog, ns);
@@ -263,10 +269,14 @@ async function main(): Promise<void> {
       previews.push(await measure(`PyIceberg scan(limit=100), ${p.label}`, () => pyiceberg<PhaseReport>(c, 'preview', { table: name(p.table), runs: previewRuns, limit: 100 })));
     }
     printTable(`Preview: 100 rows, end to end (load table + plan + read), ${previewRuns} runs in one process`,
-      ['', 'first ms', 'median ms', 'min ms', 'max ms', 'rows', ...RSS_HEADER],
+      ['', 'first ms', 'median ms', 'min ms', 'max ms', 'rows', ...RSS_HEADER, 'CPU ms/run', 'machine busy', 'load1'],
       previews.map((m) => {
         const runs = m.runsMs ?? [];
-        return [m.what, int(runs[0] ?? NaN), int(median(runs.slice(1))), int(Math.min(...runs.slice(1))), int(Math.max(...runs.slice(1))), int(m.rows), ...rssCells(m)];
+        const rest = runs.slice(1);
+        return [
+          m.what, int(runs[0] ?? NaN), int(median(rest)), int(Math.min(...rest)), int(Math.max(...rest)), int(m.rows), ...rssCells(m),
+          int(m.cpuMs / runs.length), fixed(m.machineBusyCores, 2), fixed(m.load1, 2),
+        ];
       }),
       [
         'first = the cold run (connections, wasm / imports warm up); median, min and max over the other runs.',

@@ -10,8 +10,9 @@ Usage: python iceberg_bench.py <command> <json args>; prints one JSON object on 
   preview  {"table": "ns.t", "runs": 7, "limit": 100}  times load_table + scan(limit=...).to_arrow()
 Catalog and S3 settings from the environment, as test/services/pyiceberg/smoke.py reads them.
 
-CPU time and peak RSS are measured as the Node side does (test/bench/phase-meter.ts): a thread samples /proc/self/statm every 100 ms, and
-the kernel's high-water mark (VmHWM) is reset through /proc/self/clear_refs when measuring starts.
+CPU time and peak RSS are measured as the Node side does (test/bench/phase-meter.ts): a thread
+samples /proc/self/statm every 100 ms, and the kernel's high-water mark (VmHWM) is reset through
+/proc/self/clear_refs when measuring starts.
 """
 
 import json
