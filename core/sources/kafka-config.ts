@@ -3,6 +3,7 @@
  * secret store; nothing in this module logs or prints them.
  */
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { registerKafkaCodecs } from './kafka-codecs.ts';
 
 export interface KafkaConnection {
   brokers: string[];
@@ -14,6 +15,7 @@ export interface KafkaConnection {
 }
 
 export function kafkaClient(c: KafkaConnection): Kafka {
+  registerKafkaCodecs();
   if (c.brokers.length === 0) throw new Error('Kafka connection has no brokers: give at least one host:port');
   const config: KafkaConfig = {
     clientId: c.clientId ?? 'floe',
