@@ -154,11 +154,35 @@ export class ParquetReader {
     return sizes;
   }
 
-  /** Arrow record batches, streamed in bounded memory. */
+  /**
+   * The `columns` to hand parquet-wasm for a projection of top-level columns, or undefined to read
+   * them all. parquet-wasm 0.8 matches a name against leaf paths ("col.list.element") by indexing
+   * characters with a byte length, so a nested column whose name is not ASCII panics the wasm
+   * module (an uncaught crash) or drops leaves. Such a column is asked for by its exact leaf paths
+   * instead, which that code never reaches unless one leaf path is a prefix of another: then the
+   * file is read whole and the caller picks its columns from the batches, as it does anyway.
+   */
+  private projection(columns: string[] | undefined): string[] | undefined {
+    const isAscii = (name: string) => [...name].every((c) => c.charCodeAt(0) < 0x80);
+    if (!columns || columns.every(isAscii)) return columns;
+    const leaves = this.file.metadata().rowGroups()[0]?.columns().map((c) => c.columnPath()) ?? [];
+    const paths = leaves.map((parts) => parts.join('.'));
+    const out: string[] = [];
+    for (const name of columns) {
+      if (isAscii(name)) { out.push(name); continue; }
+      const own = leaves.filter((parts) => parts[0] === name).map((parts) => parts.join('.'));
+      if (own.length === 0 || own.some((leaf) => paths.some((p) => p !== leaf && p.startsWith(leaf)))) return undefined;
+      out.push(...own);
+    }
+    return out;
+  }
+
+  /** Arrow record batches, streamed in bounded memory; `columns` are top-level names (batches may hold more). */
   async *batches(o: ParquetReadOptions = {}): AsyncGenerator<RecordBatch> {
     let stream: ReadableStream<pw.RecordBatch>;
     try {
-      stream = await this.file.stream({ columns: o.columns, limit: o.limit, batchSize: o.batchSize ?? 65536, rowGroups: o.rowGroups });
+      const columns = this.projection(o.columns);
+      stream = await this.file.stream({ columns, limit: o.limit, batchSize: o.batchSize ?? 65536, rowGroups: o.rowGroups });
     } catch (err) {
       throw new Error(`Cannot read Parquet file ${this.path}: ${errorText(err)}`, { cause: err });
     }

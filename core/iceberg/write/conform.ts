@@ -2,13 +2,14 @@
  * Makes record batches fit a table before they become a data file: columns matched by name (or
  * by the field ids they carry), types checked without silent widening, required columns checked
  * for nulls, and the batch re-labelled with the table's Arrow schema so that every Parquet column
- * carries the table's field id.
+ * carries the table's field id, its chunks laid out as that schema says (align.ts).
  */
 import { makeData, RecordBatch, Struct, type Schema as ArrowSchema } from 'apache-arrow';
 import { arrowSchemaFromIceberg, icebergSchemaFromArrow } from '../spec/arrow-schema.ts';
 import { nameMappingFromSchema } from '../spec/name-mapping.ts';
 import { schemaMismatches } from '../spec/schema-compat.ts';
 import type { Schema } from '../spec/types.ts';
+import { alignToTable } from './align.ts';
 
 export class SchemaMismatchError extends Error {
   constructor(table: string, problems: string[]) {
@@ -32,7 +33,14 @@ export class BatchConformer {
       this.checked.set(batch.schema, order);
     }
     this.checkRequiredValues(batch, order);
-    const children = order.map((i) => batch.data.children[i]!);
+    const children = order.map((i, k) => {
+      const field = this.target.fields[k]!;
+      try {
+        return alignToTable(batch.data.children[i]!, field.type, field.name);
+      } catch (err) {
+        throw new SchemaMismatchError(this.table, [(err as Error).message]);
+      }
+    });
     const data = makeData({ type: new Struct(this.target.fields), length: batch.numRows, nullCount: 0, children });
     return new RecordBatch(this.target, data);
   }

@@ -137,6 +137,29 @@ function columnReader(data: Data, type: IcebergType): (i: number) => Canonical {
   }
 }
 
+/**
+ * The rows as PyIceberg 0.12 returns them: a null list of structs, or a null map with struct
+ * values, comes back as an empty one. Its Arrow projection rebuilds those arrays from their
+ * offsets alone (pyiceberg/io/pyarrow.py, ArrowProjectionVisitor.list and .map, working around
+ * apache/arrow#38809), which drops the validity bitmap: apache/iceberg-python#251. The Parquet
+ * file holds the nulls (pyarrow and Floe read them), so only PyIceberg's view is adjusted.
+ */
+export function asPyIcebergReads(schema: Schema, rows: CanonicalRow[]): CanonicalRow[] {
+  const isStruct = (t: IcebergType) => typeof t !== 'string' && t.type === 'struct';
+  const adjust = (v: Canonical, type: IcebergType): Canonical => {
+    if (typeof type === 'string') return v;
+    if (v === null) return (type.type === 'list' && isStruct(type.element)) || (type.type === 'map' && isStruct(type.value)) ? [] : null;
+    switch (type.type) {
+      case 'struct': return adjustStruct(v as CanonicalRow, type);
+      case 'list': return (v as Canonical[]).map((x) => adjust(x, type.element));
+      case 'map': return (v as Canonical[][]).map(([k, x]) => [k!, adjust(x!, type.value)]);
+    }
+  };
+  const adjustStruct = (v: CanonicalRow, type: StructType): CanonicalRow =>
+    Object.fromEntries(type.fields.map((f) => [f.name, adjust(v[f.name]!, f.type)]));
+  return rows.map((r) => adjustStruct(r, schema));
+}
+
 /** The rows of record batches whose columns are the schema's, in canonical form. */
 export function canonicalBatchRows(schema: Schema, batches: RecordBatch[]): CanonicalRow[] {
   const out: CanonicalRow[] = [];

@@ -35,6 +35,16 @@ export function primitiveOf(rng: Rng, kind: PrimitiveKind): PrimitiveType {
   return kind;
 }
 
+/** The items in a random order (Fisher–Yates). */
+export function shuffled<T>(rng: Rng, items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 class SchemaBuilder {
   private nextId = 1;
 
@@ -72,11 +82,7 @@ class SchemaBuilder {
 /** Every primitive kind at least once (shuffled, some nested), plus a few more columns. */
 export function randomSchema(rng: Rng): Schema {
   const b = new SchemaBuilder(rng);
-  const kinds: PrimitiveKind[] = [...PRIMITIVE_KINDS];
-  for (let i = kinds.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
-  }
+  const kinds: PrimitiveKind[] = shuffled(rng, PRIMITIVE_KINDS);
   for (let extra = 1 + rng.int(4); extra > 0; extra--) kinds.push(rng.pick(PRIMITIVE_KINDS));
   const fields = kinds.map((kind, i) => {
     const name = rng.chance(0.1) ? `${rng.pick(WEIRD_NAMES)} ${i}` : `c${i}_${kind}`;
@@ -86,19 +92,25 @@ export function randomSchema(rng: Rng): Schema {
 }
 
 /**
- * A spec of identity on a top-level string or int column and/or day on a timestamp column, or
- * null when the schema has none of them at the top level.
+ * A spec on one or two top-level columns, or null when the schema has none Floe can partition by:
+ * identity, bucket or truncate on a string, int or long column, and day (or hour, month, year) on
+ * a timestamp column.
  */
 export function randomPartitionSpec(rng: Rng, schema: Schema): PartitionSpec | null {
   const top = (kinds: string[]) => schema.fields.filter((f) => typeof f.type === 'string' && kinds.includes(f.type));
-  const identity = top(['string', 'int']);
-  const day = top(['timestamp', 'timestamptz']);
+  const values = top(['string', 'int', 'long']);
+  const times = top(['timestamp', 'timestamptz']);
   const fields: PartitionField[] = [];
   let fieldId = 1000;
   const add = (source: NestedField, transform: string) =>
-    fields.push({ 'source-id': source.id, 'field-id': fieldId++, name: `${source.name}_${transform}`, transform });
-  if (identity.length > 0 && (day.length === 0 || rng.chance(0.7))) add(rng.pick(identity), 'identity');
-  if (day.length > 0 && (fields.length === 0 || rng.chance(0.5))) add(rng.pick(day), 'day');
+    fields.push({ 'source-id': source.id, 'field-id': fieldId++, name: `${source.name}_${transform.replace(/\W/g, '')}`, transform });
+  if (values.length > 0 && (times.length === 0 || rng.chance(0.7))) {
+    const source = rng.pick(values);
+    // Not truncate on int or long: the spec leaves truncating values near the minimum undefined.
+    const widths = source.type === 'string' ? [`truncate[${1 + rng.int(4)}]`] : [];
+    add(source, rng.pick(['identity', 'identity', `bucket[${1 + rng.int(8)}]`, ...widths]));
+  }
+  if (times.length > 0 && (fields.length === 0 || rng.chance(0.5))) add(rng.pick(times), rng.pick(['day', 'day', 'hour', 'month', 'year']));
   return fields.length > 0 ? { 'spec-id': 0, fields } : null;
 }
 
@@ -157,8 +169,14 @@ export function randomOf(rng: Rng, type: IcebergType, required: boolean): unknow
  * table gets a handful of partitions rather than one file per row.
  */
 export function randomRows(rng: Rng, schema: Schema, count: number, pooled: number[] = []): Row[] {
+  // Identity-partition strings stay short: each is a directory name, URL-encoded (up to 12 bytes a
+  // code point), and local file systems refuse names over 255 bytes.
+  const pooledValue = (f: NestedField) => {
+    const v = randomOf(rng, f.type, f.required);
+    return typeof v === 'string' ? [...v].slice(0, 12).join('') : v;
+  };
   const pools = new Map(schema.fields.filter((f) => pooled.includes(f.id))
-    .map((f) => [f.name, Array.from({ length: 2 + rng.int(3) }, () => randomOf(rng, f.type, f.required))]));
+    .map((f) => [f.name, Array.from({ length: 2 + rng.int(3) }, () => pooledValue(f))]));
   return Array.from({ length: count }, () => Object.fromEntries(schema.fields.map((f) => {
     const pool = pools.get(f.name);
     return [f.name, pool ? rng.pick(pool) : randomOf(rng, f.type, f.required)];
