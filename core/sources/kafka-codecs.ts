@@ -3,7 +3,7 @@
  * framing) and lz4 frames (pure JS), and zstd for reading (pure-JS decoder; Node 20's zlib has no
  * zstd). Registered once, process-wide, because kafkajs keeps codecs in a global table.
  */
-import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import SnappyCodec from 'kafkajs-snappy';
 import * as lz4 from 'lz4js';
 import { decompress as zstdDecompress } from 'fzstd';
@@ -31,6 +31,9 @@ const zstdCodec = () => ({
     }
   },
 });
+
+// A default import: Node's ESM loader cannot see CompressionCodecs among kafkajs's CommonJS exports.
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 let registered = false;
 

@@ -58,10 +58,19 @@ function isLongSchema(schema: unknown): boolean {
  * type: dates stay day numbers, timestamps microsecond bigints, decimals and uuids byte buffers.
  */
 export function avscType(schema: AvroSchema): AvscType {
-  return avro.Type.forSchema(schema as AvscSchema, {
-    typeHook: (s) => (isLongSchema(s) ? bigintLong : undefined),
-  });
+  // Every manifest of a table shares one schema: building and compiling its avsc type once, not
+  // once per file, is most of the cost of reading a small manifest.
+  const key = JSON.stringify(schema);
+  let type = typeCache.get(key);
+  if (!type) {
+    type = avro.Type.forSchema(schema as AvscSchema, { typeHook: (s) => (isLongSchema(s) ? bigintLong : undefined) });
+    if (typeCache.size >= 64) typeCache.delete(typeCache.keys().next().value!);
+    typeCache.set(key, type);
+  }
+  return type;
 }
+
+const typeCache = new Map<string, AvscType>();
 
 /**
  * The schema without field defaults. A reader decodes with the writer's own schema, where

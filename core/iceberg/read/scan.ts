@@ -58,24 +58,35 @@ export function resolveSnapshot(md: TableMetadata, o: Pick<ScanOptions, 'snapsho
   return id === null || id === undefined ? undefined : resolveSnapshot(md, { snapshotId: id });
 }
 
-/** The live data files of a snapshot. */
-export async function planFiles(io: FileIO, md: TableMetadata, snapshot: Snapshot | undefined, signal?: AbortSignal): Promise<FileScanTask[]> {
-  if (!snapshot) return [];
+/**
+ * The live data files of a snapshot, one manifest at a time, so a scan with a row limit stops
+ * reading manifests as soon as it has its rows. Delete manifests are visible in the manifest list
+ * itself, so a table with deletes is refused before a single row is returned.
+ */
+export async function* planFileStream(io: FileIO, md: TableMetadata, snapshot: Snapshot | undefined, signal?: AbortSignal): AsyncGenerator<FileScanTask> {
+  if (!snapshot) return;
   const manifests = readManifestList(await io.read(snapshot['manifest-list'], signal));
-  const tasks: FileScanTask[] = [];
-  let deletes = 0;
+  const liveDeletes = manifests.filter((m) => m.content === ManifestContent.Deletes)
+    .reduce((n, m) => n + m.addedFilesCount + m.existingFilesCount, 0);
+  if (liveDeletes > 0) throw new UnsupportedDeletesError(md.location, liveDeletes);
   for (const m of manifests) {
+    if (m.content === ManifestContent.Deletes) continue;
     // v2 lists count live files; a manifest with no added or existing files holds nothing to read.
     if (m.addedFilesCount === 0 && m.existingFilesCount === 0 && md['format-version'] >= 2) continue;
     const { entries } = readManifest(await io.read(m.manifestPath, signal));
     for (const raw of entries) {
       const e = inheritFromManifest(raw, m);
       if (e.status === EntryStatus.Deleted) continue;
-      if (m.content === ManifestContent.Deletes || e.dataFile.content !== FileContent.Data) { deletes++; continue; }
-      tasks.push({ file: e.dataFile, sequenceNumber: e.sequenceNumber ?? 0n });
+      if (e.dataFile.content !== FileContent.Data) throw new UnsupportedDeletesError(md.location, 1);
+      yield { file: e.dataFile, sequenceNumber: e.sequenceNumber ?? 0n };
     }
   }
-  if (deletes > 0) throw new UnsupportedDeletesError(md.location, deletes);
+}
+
+/** Every live data file of a snapshot. */
+export async function planFiles(io: FileIO, md: TableMetadata, snapshot: Snapshot | undefined, signal?: AbortSignal): Promise<FileScanTask[]> {
+  const tasks: FileScanTask[] = [];
+  for await (const t of planFileStream(io, md, snapshot, signal)) tasks.push(t);
   return tasks;
 }
 
@@ -89,8 +100,10 @@ export function schemaOf(md: TableMetadata, snapshot: Snapshot | undefined): Sch
 export async function* scanTable(io: FileIO, md: TableMetadata, o: ScanOptions = {}): AsyncGenerator<RecordBatch> {
   const snapshot = resolveSnapshot(md, o);
   if ((o.limit ?? Infinity) <= 0) return;
-  const files = (await planFiles(io, md, snapshot, o.signal)).map((t) => t.file);
-  yield* scanFiles(io, md, files, schemaOf(md, snapshot), o);
+  async function* files() {
+    for await (const t of planFileStream(io, md, snapshot, o.signal)) yield t.file;
+  }
+  yield* scanFiles(io, md, files(), schemaOf(md, snapshot), o);
 }
 
 /**
@@ -98,7 +111,7 @@ export async function* scanTable(io: FileIO, md: TableMetadata, o: ScanOptions =
  * For callers that chose the files themselves, e.g. compaction reading the files it rewrites.
  */
 export async function* scanFiles(
-  io: FileIO, md: TableMetadata, files: DataFile[], schema: Schema,
+  io: FileIO, md: TableMetadata, files: Iterable<DataFile> | AsyncIterable<DataFile>, schema: Schema,
   o: Pick<ScanOptions, 'columns' | 'limit' | 'batchSize' | 'signal'> = {},
 ): AsyncGenerator<RecordBatch> {
   const fields = project(schema, o.columns);
@@ -106,7 +119,7 @@ export async function* scanFiles(
   const mapping = md.properties[NAME_MAPPING_PROPERTY] ? parseNameMapping(md.properties[NAME_MAPPING_PROPERTY]) : undefined;
   let remaining = o.limit ?? Infinity;
   if (remaining <= 0) return;
-  for (const file of files) {
+  for await (const file of files) {
     o.signal?.throwIfAborted();
     const reader = await ParquetReader.open(io, file.filePath, Number(file.fileSizeInBytes), o.signal);
     const fileColumns = await reader.fieldIds();
