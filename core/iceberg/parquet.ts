@@ -29,7 +29,13 @@ const COMPRESSION: Record<ParquetCompression, pw.Compression> = {
  * IPC copy plus the table decoded from it), and no JS copy of the whole file in IPC form exists.
  * The bytes are the same as writeParquet's (same writer, same row group boundaries).
  */
-export async function encodeParquet(schema: ArrowSchema, batches: RecordBatch[], o: ParquetEncodeOptions): Promise<Uint8Array> {
+export interface EncodedParquet {
+  bytes: Uint8Array;
+  /** The file's footer, already checked to hold every row given. */
+  footer: ParquetReader;
+}
+
+export async function encodeParquet(schema: ArrowSchema, batches: RecordBatch[], o: ParquetEncodeOptions): Promise<EncodedParquet> {
   let props = new pw.WriterPropertiesBuilder()
     .setCompression(COMPRESSION[o.compression])
     .setMaxRowGroupSize(o.rowGroupRows)
@@ -37,7 +43,10 @@ export async function encodeParquet(schema: ArrowSchema, batches: RecordBatch[],
     .setCreatedBy('floe');
   if (o.keyValueMetadata) props = props.setKeyValueMetadata(o.keyValueMetadata);
   // The streaming writer takes its schema from the first batch, so it cannot write a file of none.
-  if (batches.length === 0) return pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(new ArrowTable(schema, []), 'stream')), props.build());
+  if (batches.length === 0) {
+    const bytes = pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(new ArrowTable(schema, []), 'stream')), props.build());
+    return { bytes, footer: await ParquetReader.fromBytes(bytes) };
+  }
 
   let next = 0;
   let failure: unknown;
@@ -65,9 +74,9 @@ export async function encodeParquet(schema: ArrowSchema, batches: RecordBatch[],
   const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   // The writer also ends the file early, without an error, on a batch it cannot take.
   const given = batches.reduce((n, b) => n + b.numRows, 0);
-  const written = (await ParquetReader.fromBytes(bytes)).numRows;
-  if (written !== given) throw new Error(`Parquet encoding lost rows: ${given} given, ${written} in the file footer`);
-  return bytes;
+  const footer = await ParquetReader.fromBytes(bytes);
+  if (footer.numRows !== given) throw new Error(`Parquet encoding lost rows: ${given} given, ${footer.numRows} in the file footer`);
+  return { bytes, footer };
 }
 
 /**

@@ -9,7 +9,7 @@ import type { FileIO } from '../../io/file-io.ts';
 import { ColumnStats } from '../spec/column-stats.ts';
 import { partitionPath } from '../spec/partition-path.ts';
 import { FileContent, type DataFile, type PartitionSpec, type PartitionValues, type PrimitiveType, type Schema } from '../spec/types.ts';
-import { encodeParquet, ParquetReader, type ParquetCompression } from '../parquet.ts';
+import { encodeParquet, type ParquetCompression } from '../parquet.ts';
 import { Partitioner } from './partitioner.ts';
 import { BatchConformer } from './conform.ts';
 
@@ -93,27 +93,22 @@ export class DataFileWriter {
     if (!p) return;
     this.pending.delete(key);
     this.o.signal?.throwIfAborted();
-    const bytes = await encodeParquet(this.conformer.target, p.batches, {
+    const { bytes, footer } = await encodeParquet(this.conformer.target, p.batches, {
       compression: this.compression, rowGroupRows: this.rowGroupRows,
       keyValueMetadata: new Map([['iceberg.schema', JSON.stringify(this.o.schema)]]),
     });
-    const file = await this.describe(bytes, p);
+    const file = this.describe(bytes.length, footer.columnSizes(), p);
     // One upload in flight while the next file is encoded: CPU and network overlap, memory stays bounded.
     await this.inFlight;
     this.inFlight = this.o.io.write(file.filePath, bytes, { signal: this.o.signal }).then(() => { this.files.push(file); });
   }
 
-  private async describe(bytes: Uint8Array, p: Pending): Promise<DataFile> {
-    const reader = await ParquetReader.fromBytes(bytes);
-    if (reader.numRows !== p.rows) {
-      throw new Error(`Parquet encoding of ${this.o.table} lost rows: ${p.rows} given, ${reader.numRows} in the file footer`);
-    }
-    const sizes = reader.columnSizes();
+  private describe(fileSize: number, sizes: Map<string, number>, p: Pending): DataFile {
     const dir = partitionPath(this.o.spec, this.o.schema, p.values);
     const name = `${String(this.fileCount++).padStart(5, '0')}-${this.writerId}.parquet`;
     const file: DataFile = {
       content: FileContent.Data, filePath: dir ? `${this.dataDir}/${dir}/${name}` : `${this.dataDir}/${name}`,
-      fileFormat: 'PARQUET', partition: p.values, recordCount: BigInt(p.rows), fileSizeInBytes: BigInt(bytes.length),
+      fileFormat: 'PARQUET', partition: p.values, recordCount: BigInt(p.rows), fileSizeInBytes: BigInt(fileSize),
       columnSizes: new Map(), valueCounts: new Map(), nullValueCounts: new Map(), nanValueCounts: new Map(),
       lowerBounds: new Map(), upperBounds: new Map(), sortOrderId: 0,
     };

@@ -6,22 +6,15 @@ import { removeOrphanFiles } from '../../../core/iceberg/maintenance/remove-orph
 import { rewriteDataFiles } from '../../../core/iceberg/maintenance/rewrite-data-files.ts';
 import { RewriteInvalidatedError } from '../../../core/iceberg/maintenance/rewrite-snapshot.ts';
 import { planFiles, resolveSnapshot, scanTable } from '../../../core/iceberg/read/scan.ts';
-import type { Schema } from '../../../core/iceberg/spec/types.ts';
 import { CommitAbandonedError, writeTable } from '../../../core/iceberg/write/commit.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
 import { catalogSetups, type CatalogUnderTest } from './catalogs.ts';
 import { dataFilesOf, killHard, liveFiles, racingCatalog, sleep, startCrashWriter, storedFiles } from './maintenance-helpers.ts';
 import { pyiceberg, type PyTable } from './pyiceberg.ts';
-import { batchOf } from './table-batches.ts';
+import { batchOf, smallSchema, daySpec } from './table-batches.ts';
 
-const schema: Schema = {
-  type: 'struct', 'schema-id': 0, fields: [
-    { id: 1, name: 'image_id', required: true, type: 'string' },
-    { id: 2, name: 'window_start', required: false, type: 'timestamptz' },
-    { id: 3, name: 'event_count', required: false, type: 'long' },
-  ],
-};
-const spec = { 'spec-id': 0, fields: [{ 'source-id': 2, 'field-id': 1000, name: 'window_start_day', transform: 'day' }] };
+const schema = smallSchema;
+const spec = daySpec;
 const DAY1 = BigInt(Date.parse('2026-03-10T00:00:00Z')) * 1000n;
 const DAY2 = BigInt(Date.parse('2026-03-11T00:00:00Z')) * 1000n;
 /** Rows of one small append: half in each of two day partitions. */

@@ -3,28 +3,20 @@
  * the test S3 server), with PyIceberg's RestCatalog as the independent second client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordBatch } from 'apache-arrow';
 import { createServer, type AddressInfo } from 'node:net';
 import { AlreadyExistsError, NamespaceNotEmptyError, NoSuchNamespaceError, NoSuchTableError, type TableIdentifier } from '../../../core/iceberg/catalog/catalog.ts';
 import { RestCatalog } from '../../../core/iceberg/catalog/rest-catalog.ts';
 import { scanTable } from '../../../core/iceberg/read/scan.ts';
 import { CommitConflictError, type TableRequirement, type TableUpdate } from '../../../core/iceberg/spec/table-updates.ts';
-import type { Schema } from '../../../core/iceberg/spec/types.ts';
 import { writeTable } from '../../../core/iceberg/write/commit.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
 import { testBed, uniqueName } from '../../services/testbed.ts';
 import { s3Config } from './catalogs.ts';
 import { pyiceberg, type PyCatalog, type PyTable } from './pyiceberg.ts';
-import { batchOf, rowsOf } from './table-batches.ts';
+import { batchOf, rowsOf, smallSchema, daySpec, collectBatches } from './table-batches.ts';
 
-const schema: Schema = {
-  type: 'struct', 'schema-id': 0, fields: [
-    { id: 1, name: 'image_id', required: true, type: 'string' },
-    { id: 2, name: 'window_start', required: false, type: 'timestamptz' },
-    { id: 3, name: 'event_count', required: false, type: 'long' },
-  ],
-};
-const spec = { 'spec-id': 0, fields: [{ 'source-id': 2, 'field-id': 1000, name: 'window_start_day', transform: 'day' }] };
+const schema = smallSchema;
+const spec = daySpec;
 const t = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
 const rowsA = [
   { image_id: 'a', window_start: t('2026-03-10T12:00:00Z') + 1n, event_count: 3n },
@@ -34,11 +26,7 @@ const rowsB = [{ image_id: 'b', window_start: t('2026-03-11T00:00:00Z'), event_c
 const asPy = (rows: Record<string, unknown>[]) => rowsOf([batchOf(schema, rows)], ['window_start']);
 const io = (location: string) => fileIOFor(location, s3Config());
 
-async function collect(gen: AsyncIterable<RecordBatch>): Promise<RecordBatch[]> {
-  const out: RecordBatch[] = [];
-  for await (const b of gen) out.push(b);
-  return out;
-}
+const collect = collectBatches;
 
 const openCatalog = () => new RestCatalog({ name: 'gourmetgram', uri: testBed().rest.uri });
 const py = (): PyCatalog => ({ type: 'rest', uri: testBed().rest.uri, warehouse: testBed().rest.warehouse });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordBatch } from 'apache-arrow';
 import { addMissingColumns } from '../../../core/iceberg/write/evolve-schema.ts';
 import { writeTable } from '../../../core/iceberg/write/commit.ts';
 import { scanTable } from '../../../core/iceberg/read/scan.ts';
@@ -7,13 +6,9 @@ import { currentSchema } from '../../../core/iceberg/write/snapshot-producer.ts'
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
 import { catalogSetups, type CatalogUnderTest } from './catalogs.ts';
 import { pyiceberg, type PyTable } from './pyiceberg.ts';
-import { batchOf, rowsOf } from './table-batches.ts';
+import { batchOf, rowsOf, collectBatches } from './table-batches.ts';
 
-async function collect(gen: AsyncIterable<RecordBatch>): Promise<RecordBatch[]> {
-  const out: RecordBatch[] = [];
-  for await (const b of gen) out.push(b);
-  return out;
-}
+const collect = collectBatches;
 
 describe.each(catalogSetups)('schema evolution on a PyIceberg-made table (%s)', (_name, setup) => {
   let c: CatalogUnderTest;

@@ -5,20 +5,14 @@ import { resolve } from 'node:path';
 import pg from 'pg';
 import { AlreadyExistsError, NoSuchNamespaceError, NoSuchTableError } from '../../../core/iceberg/catalog/catalog.ts';
 import { CommitConflictError } from '../../../core/iceberg/spec/table-updates.ts';
-import type { Schema } from '../../../core/iceberg/spec/types.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
 import { catalogSetups, postgresS3Catalog, type CatalogUnderTest } from './catalogs.ts';
+import { smallSchema } from './table-batches.ts';
 import { pyiceberg, type PyTable } from './pyiceberg.ts';
 
 const run = promisify(execFile);
 
-const schema: Schema = {
-  type: 'struct', 'schema-id': 0, fields: [
-    { id: 1, name: 'image_id', required: true, type: 'string' },
-    { id: 2, name: 'window_start', required: false, type: 'timestamptz' },
-    { id: 3, name: 'event_count', required: false, type: 'long' },
-  ],
-};
+const schema = smallSchema;
 
 describe.each(catalogSetups)('SQL catalog on %s, shared with PyIceberg', (_name, setup) => {
   let c: CatalogUnderTest;

@@ -37,3 +37,22 @@ export function isoMicros(micros: bigint): string {
   const frac = Number(((micros % 1_000_000n) + 1_000_000n) % 1_000_000n);
   return new Date(ms - (ms % 1000)).toISOString().slice(0, 19) + (frac ? `.${String(frac).padStart(6, '0')}` : '') + '+00:00';
 }
+
+/** The small table most Iceberg tests use: PyIceberg's smoke schema, partitioned by day. */
+export const smallSchema: Schema = {
+  type: 'struct', 'schema-id': 0, fields: [
+    { id: 1, name: 'image_id', required: true, type: 'string' },
+    { id: 2, name: 'window_start', required: false, type: 'timestamptz' },
+    { id: 3, name: 'event_count', required: false, type: 'long' },
+  ],
+};
+export const daySpec = { 'spec-id': 0, fields: [{ 'source-id': 2, 'field-id': 1000, name: 'window_start_day', transform: 'day' }] };
+
+/** Microseconds since the epoch of an ISO time, as a bigint (a timestamptz value). */
+export const micros = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
+
+export async function collectBatches(batches: AsyncIterable<RecordBatch>): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = [];
+  for await (const b of batches) out.push(b);
+  return out;
+}

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordBatch } from 'apache-arrow';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolve } from 'node:path';
@@ -10,29 +9,19 @@ import type { Schema } from '../../../core/iceberg/spec/types.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
 import { catalogSetups, postgresS3Catalog, type CatalogUnderTest } from './catalogs.ts';
 import { pyiceberg, type PyTable } from './pyiceberg.ts';
-import { batchOf, rowsOf } from './table-batches.ts';
+import { batchOf, rowsOf, smallSchema, daySpec, collectBatches } from './table-batches.ts';
 
 const run = promisify(execFile);
-const schema: Schema = {
-  type: 'struct', 'schema-id': 0, fields: [
-    { id: 1, name: 'image_id', required: true, type: 'string' },
-    { id: 2, name: 'window_start', required: false, type: 'timestamptz' },
-    { id: 3, name: 'event_count', required: false, type: 'long' },
-  ],
-};
+const schema = smallSchema;
 const t = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
 const day1 = [
   { image_id: 'a', window_start: t('2026-03-10T12:00:00Z') + 1n, event_count: 3n },
   { image_id: '🍜 ramen', window_start: t('2026-03-10T12:05:00Z'), event_count: null },
 ];
 const day2 = [{ image_id: 'b', window_start: t('2026-03-11T00:00:00Z'), event_count: 9007199254740993n }];
-const spec = { 'spec-id': 0, fields: [{ 'source-id': 2, 'field-id': 1000, name: 'window_start_day', transform: 'day' }] };
+const spec = daySpec;
 
-async function collect(gen: AsyncIterable<RecordBatch>): Promise<RecordBatch[]> {
-  const out: RecordBatch[] = [];
-  for await (const b of gen) out.push(b);
-  return out;
-}
+const collect = collectBatches;
 const asPy = (rows: Record<string, unknown>[]) => rowsOf([batchOf(schema, rows)], ['window_start']);
 
 describe.each(catalogSetups)('Iceberg tables written and read by Floe and PyIceberg (%s)', (_name, setup) => {

@@ -13,7 +13,7 @@ const columns = {
 
 async function read(names: string[]): Promise<Record<string, unknown>[]> {
   const table = new Table(columns);
-  const bytes = await encodeParquet(table.schema, table.batches, { compression: 'zstd', rowGroupRows: 100 });
+  const { bytes } = await encodeParquet(table.schema, table.batches, { compression: 'zstd', rowGroupRows: 100 });
   const reader = await ParquetReader.fromBytes(bytes);
   const rows: Record<string, unknown>[] = [];
   for await (const batch of reader.batches({ columns: names })) {

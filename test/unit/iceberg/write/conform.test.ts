@@ -19,7 +19,7 @@ function micros(values: bigint[], type: TimestampMicrosecond, valid?: boolean[])
 async function roundTrip(schema: Schema, columns: Record<string, Vector>): Promise<unknown[]> {
   const conformer = new BatchConformer('t', schema);
   const batch = conformer.conform(new Table(columns).batches[0]!);
-  const bytes = await encodeParquet(conformer.target, [batch], { compression: 'zstd', rowGroupRows: 100 });
+  const { bytes } = await encodeParquet(conformer.target, [batch], { compression: 'zstd', rowGroupRows: 100 });
   return JSON.parse(JSON.stringify(decodeParquet(bytes).toArray(), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))) as unknown[];
 }
 
