@@ -64,18 +64,25 @@ export class Partitioner {
     let runStart = 0;
     let runKey = '';
     let runValues: PartitionValues = {};
+    let previousSources: (IcebergValue | null)[] = [];
     for (let row = 0; row <= batch.numRows; row++) {
-      let key = '';
-      let values: PartitionValues = {};
+      let key = runKey;
+      let values = runValues;
       if (row < batch.numRows) {
-        values = {};
-        const parts: string[] = [];
-        this.plan.forEach((p, i) => {
-          const v = p.transform(readers[i]!(row));
-          values[p.fieldId] = v;
-          parts.push(keyPart(v));
-        });
-        key = parts.join('\u0001');
+        const sources = readers.map((read) => read(row));
+        // Consecutive rows with the same source values (sorted input) share the partition: skip
+        // the transforms, which dominate a split of millions of rows.
+        if (row === 0 || sources.some((v, i) => v !== previousSources[i])) {
+          values = {};
+          const parts: string[] = [];
+          this.plan.forEach((p, i) => {
+            const v = p.transform(sources[i]!);
+            values[p.fieldId] = v;
+            parts.push(keyPart(v));
+          });
+          key = parts.join('\u0001');
+        }
+        previousSources = sources;
       }
       if (row === 0) { runKey = key; runValues = values; continue; }
       if (row === batch.numRows || key !== runKey) {
