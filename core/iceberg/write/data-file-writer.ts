@@ -21,7 +21,7 @@ export interface DataFileWriterOptions {
   schema: Schema;
   spec: PartitionSpec;
   properties: Record<string, string>;
-  /** Arrow bytes buffered per partition before a file is written: the writer's memory bound. */
+  /** Arrow bytes buffered (all partitions together) before a file is written: the writer's memory bound. */
   bufferBytes?: number;
   signal?: AbortSignal;
 }
@@ -43,6 +43,7 @@ export class DataFileWriter {
   private readonly files: DataFile[] = [];
   private readonly writerId = randomUUID();
   private fileCount = 0;
+  private bufferedBytes = 0;
   private inFlight: Promise<void> = Promise.resolve();
   private readonly bufferBytes: number;
   private readonly compression: ParquetCompression;
@@ -67,11 +68,22 @@ export class DataFileWriter {
         p = { values: slice.values, batches: [], bytes: 0, rows: 0 };
         this.pending.set(slice.key, p);
       }
+      const bytes = slice.rows.data.byteLength;
       p.batches.push(slice.rows);
-      p.bytes += slice.rows.data.byteLength;
+      p.bytes += bytes;
       p.rows += slice.rows.numRows;
-      if (p.bytes >= this.bufferBytes) await this.flush(slice.key);
+      this.bufferedBytes += bytes;
+      // The bound is on everything buffered, across partitions: write the biggest partition out
+      // (a day of sorted input is complete by the time the next day fills the buffer).
+      if (this.bufferedBytes >= this.bufferBytes) await this.flush(this.largestPending());
     }
+  }
+
+  private largestPending(): string {
+    let key = '';
+    let max = -1;
+    for (const [k, p] of this.pending) if (p.bytes > max) { max = p.bytes; key = k; }
+    return key;
   }
 
   /** Writes what is buffered and returns every data file written. */
@@ -92,6 +104,7 @@ export class DataFileWriter {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);
+    this.bufferedBytes -= p.bytes;
     this.o.signal?.throwIfAborted();
     const { bytes, footer } = await encodeParquet(this.conformer.target, p.batches, {
       compression: this.compression, rowGroupRows: this.rowGroupRows,
