@@ -13,9 +13,7 @@
  * Per-ref settings win; options, then table properties, supply the defaults.
  */
 import type { Snapshot, SnapshotRef, TableMetadata } from '../spec/types.ts';
-
-export const DEFAULT_MAX_SNAPSHOT_AGE_MS = 5 * 24 * 60 * 60 * 1000; // Java's history.expire.max-snapshot-age-ms
-export const DEFAULT_MIN_SNAPSHOTS_TO_KEEP = 1;
+import { DEFAULT_MAX_SNAPSHOT_AGE_MS, DEFAULT_MIN_SNAPSHOTS_TO_KEEP } from '../spec/retention-defaults.ts';
 
 export interface RetentionOptions {
   nowMs: number;

@@ -9,15 +9,19 @@ Usage: python pyiceberg_cli.py <command> <json args>; prints one JSON object.
   create   {"table": "ns.t", "partitioned": bool} a PyIceberg-made table with three rows appended
   append   {"table": "ns.t", "rows": [...]}       appends rows (values as JSON; times as ISO strings)
   namespaces {}                                   list of namespaces
+  inspect  {"table": "ns.t", "snapshot_id": "..."} table.inspect's snapshots, history, refs, manifests
+                                                 (current snapshot), files and partitions (of
+                                                 snapshot_id, default current), as exact JSON
 Catalog from the same environment as test/services/pyiceberg/smoke.py (catalog_from_env).
 """
 
+import base64
 import json
 import math
 import os
 import sys
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../services/pyiceberg"))
@@ -184,7 +188,81 @@ def namespaces(catalog, _args):
     return {"namespaces": [list(ns) for ns in catalog.list_namespaces()]}
 
 
+def readable(v):
+    """A value as Floe's metadata views print it: dates and times in ISO form, numbers as str (floats
+    as repr), bytes as base64, booleans as true/false."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (datetime, date, time)):
+        return v.isoformat()
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, bytes):
+        return base64.b64encode(v).decode()
+    return str(v)
+
+
+def ms(v):
+    """Milliseconds since the epoch of an inspect timestamp (naive UTC, or an int already)."""
+    if v is None or isinstance(v, int):
+        return v
+    return (v.replace(tzinfo=None) - EPOCH) // timedelta(milliseconds=1)
+
+
+def id_text(v):
+    """63-bit ids as strings: JSON.parse would round them."""
+    return None if v is None else str(v)
+
+
+def as_dict(pairs):
+    return None if pairs is None else {str(k): v for k, v in (pairs.items() if isinstance(pairs, dict) else pairs)}
+
+
+def inspect_table(catalog, args):
+    table = catalog.load_table(args["table"])
+    sid = int(args["snapshot_id"]) if args.get("snapshot_id") else None
+    ins = table.inspect
+    rows = lambda t: t.to_pylist()  # noqa: E731
+    return {
+        "properties": table.properties,
+        "snapshot_meta": [
+            {"snapshot_id": id_text(s.snapshot_id), "sequence_number": id_text(s.sequence_number), "schema_id": s.schema_id}
+            for s in table.metadata.snapshots
+        ],
+        "snapshots": [
+            {**r, "committed_at": ms(r["committed_at"]), "snapshot_id": id_text(r["snapshot_id"]),
+             "parent_id": id_text(r["parent_id"]), "summary": as_dict(r["summary"])}
+            for r in rows(ins.snapshots())
+        ],
+        "history": [
+            {**r, "made_current_at": ms(r["made_current_at"]), "snapshot_id": id_text(r["snapshot_id"]), "parent_id": id_text(r["parent_id"])}
+            for r in rows(ins.history())
+        ],
+        "refs": [{**r, "snapshot_id": id_text(r["snapshot_id"])} for r in rows(ins.refs())],
+        "manifests": [{**r, "added_snapshot_id": id_text(r["added_snapshot_id"])} for r in rows(ins.manifests())],
+        "files": [
+            {
+                **{k: r[k] for k in ("content", "file_path", "file_format", "spec_id", "record_count", "file_size_in_bytes", "sort_order_id", "split_offsets")},
+                "partition": {k: readable(v) for k, v in r["partition"].items()},
+                **{k: as_dict(r[k]) for k in ("column_sizes", "value_counts", "null_value_counts", "nan_value_counts")},
+                "readable_metrics": {
+                    column: {**m, "lower_bound": readable(m["lower_bound"]), "upper_bound": readable(m["upper_bound"])}
+                    for column, m in r["readable_metrics"].items()
+                },
+            }
+            for r in rows(ins.files(sid))
+        ],
+        "partitions": [
+            {**r, "partition": {k: readable(v) for k, v in (r.get("partition") or {}).items()},
+             "last_updated_at": ms(r["last_updated_at"]), "last_updated_snapshot_id": id_text(r["last_updated_snapshot_id"])}
+            for r in rows(ins.partitions(sid))
+        ],
+    }
+
+
 if __name__ == "__main__":
     command, raw = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "{}"
-    result = {"describe": describe, "typed": typed, "create": create, "append": append, "namespaces": namespaces}[command](catalog_from_env(), json.loads(raw))
+    result = {"describe": describe, "typed": typed, "create": create, "append": append, "namespaces": namespaces, "inspect": inspect_table}[command](catalog_from_env(), json.loads(raw))
     print(json.dumps(result))
