@@ -10,26 +10,12 @@ SERVICE=iceberg-rest
 # RESTCatalogServer, with S3FileIO, the AWS SDK and the SQLite driver inside); later releases
 # publish the test fixtures without their dependencies.
 ICEBERG_VERSION=1.10.1
-DIR="$FLOE_CACHE_DIR/iceberg-rest-$ICEBERG_VERSION"
-JAR="$DIR/iceberg-open-api-$ICEBERG_VERSION.jar"
+JAR="$FLOE_CACHE_DIR/iceberg-rest-$ICEBERG_VERSION/iceberg-open-api-$ICEBERG_VERSION.jar"
 CATALOG_NAME=gourmetgram
 
 install() {
-  command -v java >/dev/null || apt_install openjdk-17-jre-headless
   command -v curl >/dev/null || apt_install curl
-  # The marker is written last: a jar without it is an interrupted install.
-  [ -f "$DIR/.installed" ] && return 0
-  command -v mvn >/dev/null || apt_install maven
-  log "fetching org.apache.iceberg:iceberg-open-api:$ICEBERG_VERSION (~210 MB) from Maven Central"
-  local tmp="$FLOE_CACHE_DIR/.iceberg-rest-$ICEBERG_VERSION.tmp"
-  rm -rf "$tmp" && mkdir -p "$tmp"
-  mvn -B -q dependency:copy \
-    -Dartifact="org.apache.iceberg:iceberg-open-api:$ICEBERG_VERSION:jar" \
-    -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1 ||
-    die "maven could not fetch org.apache.iceberg:iceberg-open-api:$ICEBERG_VERSION (Maven Central reachable?); see $tmp/mvn.log"
-  rm -rf "$DIR" && mkdir -p "$DIR"
-  mv "$tmp/$(basename "$JAR")" "$JAR" && rm -rf "$tmp"
-  touch "$DIR/.installed"
+  maven_jar "org.apache.iceberg:iceberg-open-api:$ICEBERG_VERSION:jar" "$JAR"
 }
 
 # The value of KEY in an env file written by another service script.
@@ -40,7 +26,7 @@ env_value() {
 start() {
   local state=$1
   local dir="$state/iceberg-rest"
-  [ -f "$DIR/.installed" ] || die "not installed; run test/services/iceberg-rest.sh install"
+  [ -f "$JAR" ] || die "not installed; run test/services/iceberg-rest.sh install"
   local s3env="$state/s3.env"
   [ -f "$s3env" ] || die "no $s3env: start s3 first (bash test/services/up.sh does, in the right order)"
   stop "$state"

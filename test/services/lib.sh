@@ -58,3 +58,20 @@ stop_pidfile() {
   fi
   rm -f "$pidfile"
 }
+
+# maven_jar <group:artifact:version[:type[:classifier]]> <dest.jar>: one jar from Maven Central,
+# through a temporary folder so an interrupted download never looks installed. Needs java + mvn.
+maven_jar() {
+  local coords=$1 dest=$2
+  [ -f "$dest" ] && return 0
+  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  command -v mvn >/dev/null || apt_install maven
+  log "fetching $coords from Maven Central"
+  local tmp; tmp="$(dirname "$dest").tmp"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  mvn -B -q dependency:copy -Dartifact="$coords" -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1 ||
+    die "maven could not fetch $coords (Maven Central reachable?); see $tmp/mvn.log"
+  local jar; jar=$(find "$tmp" -name '*.jar' | head -n 1)
+  [ -n "$jar" ] || die "maven fetched no jar for $coords; see $tmp/mvn.log"
+  mkdir -p "$(dirname "$dest")" && mv "$jar" "$dest" && rm -rf "$tmp"
+}

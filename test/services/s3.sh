@@ -14,20 +14,8 @@ REGION=us-east-1
 BUCKET=gourmetgram-datalake
 
 install() {
-  command -v java >/dev/null || apt_install openjdk-17-jre-headless
   command -v curl >/dev/null || apt_install curl
-  [ -f "$JAR" ] && return 0
-  command -v mvn >/dev/null || apt_install maven
-  log "fetching s3proxy $S3PROXY_VERSION from Maven Central"
-  # Copy into a temporary dir first so an interrupted download never looks installed.
-  local tmp="$FLOE_CACHE_DIR/.s3proxy-$S3PROXY_VERSION.tmp"
-  rm -rf "$tmp" && mkdir -p "$tmp"
-  mvn -B -q dependency:copy \
-    -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" \
-    -DoutputDirectory="$tmp" >"$tmp/mvn.log" 2>&1 ||
-    die "maven could not fetch org.gaul:s3proxy:$S3PROXY_VERSION (Maven Central reachable?); see $tmp/mvn.log"
-  mkdir -p "$(dirname "$JAR")"
-  mv "$tmp/$(basename "$JAR")" "$JAR" && rm -rf "$tmp"
+  maven_jar "org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" "$JAR"
 }
 
 # s3-signed curl; curl 7.88 does not send x-amz-content-sha256 itself and s3proxy insists on it.
