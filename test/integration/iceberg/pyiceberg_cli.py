@@ -184,6 +184,20 @@ def append(catalog, args):
     return describe(catalog, args)
 
 
+ARROW_TYPES = {"string": pa.string(), "long": pa.int64(), "double": pa.float64(), "boolean": pa.bool_()}
+
+
+def create_from_columns(catalog, args):
+    """A table as a pandas-fed PyIceberg load makes it (ids in column order), with rows appended."""
+    ident = args["table"]
+    catalog.create_namespace_if_not_exists(ident.rsplit(".", 1)[0])
+    schema = pa.schema([pa.field(name, ARROW_TYPES[t]) for name, t in args["columns"]])
+    table = catalog.create_table(ident, schema=schema)
+    if args.get("rows"):
+        table.append(pa.table({f.name: [r.get(f.name) for r in args["rows"]] for f in schema}, schema=schema))
+    return describe(catalog, args)
+
+
 def namespaces(catalog, _args):
     return {"namespaces": [list(ns) for ns in catalog.list_namespaces()]}
 
@@ -264,5 +278,5 @@ def inspect_table(catalog, args):
 
 if __name__ == "__main__":
     command, raw = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "{}"
-    result = {"describe": describe, "typed": typed, "create": create, "append": append, "namespaces": namespaces, "inspect": inspect_table}[command](catalog_from_env(), json.loads(raw))
+    result = {"describe": describe, "typed": typed, "create": create, "append": append, "create_from_columns": create_from_columns, "namespaces": namespaces, "inspect": inspect_table}[command](catalog_from_env(), json.loads(raw))
     print(json.dumps(result))
