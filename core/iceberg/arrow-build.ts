@@ -7,6 +7,7 @@ import { makeData, RecordBatch, Struct, type Data, type Schema as ArrowSchema } 
 
 export type ColumnValues =
   | { kind: 'int64'; values: BigInt64Array; valid?: Uint8Array }
+  | { kind: 'int32'; values: Int32Array; valid?: Uint8Array }
   | { kind: 'float64'; values: Float64Array; valid?: Uint8Array }
   | { kind: 'utf8'; values: string[] | { offsets: Int32Array; bytes: Uint8Array }; valid?: Uint8Array }
   | { kind: 'bool'; values: boolean[]; valid?: Uint8Array };
@@ -46,7 +47,7 @@ export function batchFromColumns(schema: ArrowSchema, columns: ColumnValues[], l
     if (size !== length) throw new Error(`column "${field.name}" has ${size} values, expected ${length}`);
     // `as never`: makeData's overloads are per Arrow type; the field's type is only known at run time.
     switch (c.kind) {
-      case 'int64': case 'float64': return makeData({ ...common, data: c.values } as never);
+      case 'int64': case 'int32': case 'float64': return makeData({ ...common, data: c.values } as never);
       case 'bool': return makeData({ ...common, data: bits(c.values) } as never);
       case 'utf8': {
         const { offsets, bytes } = Array.isArray(c.values) ? utf8Buffers(c.values) : c.values;

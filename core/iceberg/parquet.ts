@@ -36,26 +36,47 @@ export interface EncodedParquet {
 }
 
 export async function encodeParquet(schema: ArrowSchema, batches: RecordBatch[], o: ParquetEncodeOptions): Promise<EncodedParquet> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of streamParquet(schema, batches, o)) chunks.push(chunk);
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  // The writer ends a file early, without an error, on a batch it cannot take: count the rows.
+  const given = batches.reduce((n, b) => n + b.numRows, 0);
+  const footer = await ParquetReader.fromBytes(bytes);
+  if (footer.numRows !== given) throw new Error(`Parquet encoding lost rows: ${given} given, ${footer.numRows} in the file footer`);
+  return { bytes, footer };
+}
+
+/**
+ * The bytes of one Parquet file, streamed from batches that share `schema`: wasm memory holds one
+ * batch and the row group being encoded, never the whole file, so a table of any size streams
+ * through in bounded memory. The caller must check the written file's row count (the footer):
+ * parquet-wasm ends a file early, without an error, on a batch it cannot take.
+ */
+export async function* streamParquet(
+  schema: ArrowSchema, batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>, o: ParquetEncodeOptions,
+): AsyncGenerator<Uint8Array> {
   let props = new pw.WriterPropertiesBuilder()
     .setCompression(COMPRESSION[o.compression])
     .setMaxRowGroupSize(o.rowGroupRows)
     .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
     .setCreatedBy('floe');
   if (o.keyValueMetadata) props = props.setKeyValueMetadata(o.keyValueMetadata);
+  const it = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
+  const first = await it.next();
   // The streaming writer takes its schema from the first batch, so it cannot write a file of none.
-  if (batches.length === 0) {
-    const bytes = pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(new ArrowTable(schema, []), 'stream')), props.build());
-    return { bytes, footer: await ParquetReader.fromBytes(bytes) };
+  if (first.done) {
+    yield pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(new ArrowTable(schema, []), 'stream')), props.build());
+    return;
   }
-
-  let next = 0;
+  let pending: IteratorResult<RecordBatch> | undefined = first;
   let failure: unknown;
   const input = new ReadableStream<pw.RecordBatch>({
-    pull(controller) {
-      const batch = batches[next++];
-      if (!batch) { controller.close(); return; }
+    async pull(controller) {
       try {
-        const wasmTable = pw.Table.fromIPCStream(tableToIPC(new ArrowTable(schema, [batch]), 'stream'));
+        const next = pending ?? await it.next();
+        pending = undefined;
+        if (next.done) { controller.close(); return; }
+        const wasmTable = pw.Table.fromIPCStream(tableToIPC(new ArrowTable(schema, [next.value]), 'stream'));
         try {
           controller.enqueue(wasmTable.recordBatch(0)!); // the writer takes ownership of the batch
         } finally {
@@ -68,15 +89,8 @@ export async function encodeParquet(schema: ArrowSchema, batches: RecordBatch[],
       }
     },
   });
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of await pw.transformParquetStream(input, props.build()) as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  for await (const chunk of await pw.transformParquetStream(input, props.build()) as AsyncIterable<Uint8Array>) yield chunk;
   if (failure !== undefined) throw failure;
-  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  // The writer also ends the file early, without an error, on a batch it cannot take.
-  const given = batches.reduce((n, b) => n + b.numRows, 0);
-  const footer = await ParquetReader.fromBytes(bytes);
-  if (footer.numRows !== given) throw new Error(`Parquet encoding lost rows: ${given} given, ${footer.numRows} in the file footer`);
-  return { bytes, footer };
 }
 
 /**

@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { World } from '../../../core/demo/generator.ts';
+import { loadWorldIntoPostgres } from '../../../core/demo/load-postgres.ts';
+import { extractTable, SOURCE_TABLES } from '../../../core/pipelines/etl-moderation/extract.ts';
+import { decodeParquet } from '../../../core/iceberg/parquet.ts';
+import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
+import type { SourceRow } from '../../../core/demo/model.ts';
+import { freshDatabase, testBed, uniqueName } from '../../services/testbed.ts';
+import { s3Config } from '../iceberg/catalogs.ts';
+
+describe('extract: Postgres tables to raw Parquet on S3', () => {
+  const world = new World({ images: 300, seed: 'extract' });
+  const expected = [...world.tableRows()];
+  let db: string;
+  const base = `s3://${testBed().s3.bucket}/${uniqueName('raw')}`;
+  const io = () => fileIOFor(base, s3Config());
+  beforeAll(async () => {
+    db = await freshDatabase('extract');
+    await loadWorldIntoPostgres(world, db);
+  });
+
+  it.each(Object.keys(SOURCE_TABLES))('writes %s with every row and value, uuids as canonical text and times as UTC microseconds', async (table) => {
+    const location = `${base}/raw/${table}/latest.parquet`;
+    const r = await extractTable(db, table, io(), location);
+    const want = expected.filter((x: SourceRow) => x.table === table).map((x) => x.row as unknown as Record<string, unknown>);
+    expect(r.rows).toBe(want.length);
+    const got = decodeParquet(await io().read(location));
+    expect(got.numRows).toBe(want.length);
+    const columns = SOURCE_TABLES[table]!;
+    const byId = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < got.numRows; i++) {
+      const row: Record<string, unknown> = {};
+      for (const [name, type] of columns) {
+        const v = got.getChild(name)!.get(i) as unknown;
+        row[name] = v === null ? null : type === 'timestamptz' ? Number((got.getChild(name)!.data[0]!.values as BigInt64Array)[i]) : v;
+      }
+      byId.set(row.id as string, row);
+    }
+    for (const w of want) expect(byId.get(w.id as string), `${table} ${String(w.id)}`).toEqual(Object.fromEntries(columns.map(([name]) => [name, w[name] ?? null])));
+  });
+
+  it('replaces the object on a second run and names the table when the source is missing', async () => {
+    const location = `${base}/raw/users/latest.parquet`;
+    await extractTable(db, 'users', io(), location);
+    await expect(extractTable(db, 'nope', io(), location)).rejects.toThrow(/"nope" is not one of the source tables/);
+    await expect(extractTable(db.replace(/\/[^/]+$/, '/postgres'), 'users', io(), `${base}/raw/missing/latest.parquet`)).rejects.toThrow(/Extracting users .* failed: relation "users" does not exist/);
+    expect(await io().stat(`${base}/raw/missing/latest.parquet`)).toBeNull();
+  });
+});
