@@ -47,7 +47,7 @@ export interface EventAggregationResult {
 }
 
 export async function runEventAggregation(
-  config: EventAggregationConfig, deps: { catalog: Catalog; io: FileIOFor }, ctx: TaskContext = {}, runId = randomUUID(),
+  config: EventAggregationConfig, deps: { catalog: Catalog; io: FileIOFor }, ctx: TaskContext = {}, runId: string = randomUUID(),
 ): Promise<EventAggregationResult> {
   const kafka = kafkaClient(config.kafka);
   const processedAtMicros = Date.now() * 1000;
