@@ -4,7 +4,6 @@ import { loadWorldIntoPostgres } from '../../../core/demo/load-postgres.ts';
 import { WindowTruth } from '../../../core/demo/ground-truth.ts';
 import { defaultEtlModerationConfig, runEtlModeration, type EtlModerationConfig } from '../../../core/pipelines/etl-moderation/pipeline.ts';
 import { WINDOW_SCHEMA, WINDOW_SPEC } from '../../../core/pipelines/event-aggregation/window-table.ts';
-import type { FeatureInputs } from '../../../core/features/feature-inputs.ts';
 import { ensureNamespace } from '../../../core/iceberg/catalog/ensure.ts';
 import { writeTable } from '../../../core/iceberg/write/commit.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
@@ -13,23 +12,9 @@ import { postgresS3Catalog, type CatalogUnderTest } from '../iceberg/catalogs.ts
 import { pyiceberg, type PyTable } from '../iceberg/pyiceberg.ts';
 import { batchOf } from '../iceberg/table-batches.ts';
 import { naiveTrainingRows } from '../../unit/features/naive-reference.ts';
+import { worldInputs } from '../../unit/features/world-inputs.ts';
 
 const world = new World({ images: 120, seed: 'etl' });
-const rowsOf = (t: string) => [...world.tableRows()].filter((r) => r.table === t).map((r) => r.row as unknown as Record<string, unknown>);
-
-function inputs(source: FeatureInputs['source'], referenceTime: number): FeatureInputs {
-  const us = rowsOf('users'), ims = rowsOf('images'), fl = rowsOf('flags');
-  return {
-    users: { id: us.map((u) => u.id as string), created_at: us.map((u) => u.created_at as number | null) },
-    images: {
-      id: ims.map((i) => i.id as string), user_id: ims.map((i) => i.user_id as string), caption: ims.map((i) => i.caption as string | null),
-      category: ims.map((i) => i.category as string | null), uploaded_at: ims.map((i) => i.uploaded_at as number),
-    },
-    flags: { image_id: fl.map((f) => f.image_id as string | null), created_at: fl.map((f) => f.created_at as number) },
-    source, referenceTime, decisionPointsMinutes: [0, 5, 30], labelHorizonMicros: 86_400_000_000,
-  };
-}
-
 const sortRows = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => JSON.stringify(a, Object.keys(a).sort()).localeCompare(JSON.stringify(b, Object.keys(b).sort())));
 
 describe('etl_moderation end to end: Postgres -> raw Parquet on S3 -> features -> Iceberg', () => {
@@ -49,12 +34,7 @@ describe('etl_moderation end to end: Postgres -> raw Parquet on S3 -> features -
     const r = await runEtlModeration(config, { catalog: c.catalog, io }, {}, 'run-b', now);
     expect(r.features.source).toBe('milestones');
     expect(r.extracted.map((e) => e.table)).toEqual(['users', 'images', 'comments', 'flags', 'image_milestones']);
-    const cm = rowsOf('comments'), ml = rowsOf('image_milestones');
-    const expected = naiveTrainingRows(inputs({
-      kind: 'milestones',
-      comments: { image_id: cm.map((x) => x.image_id as string), created_at: cm.map((x) => x.created_at as number) },
-      milestones: { image_id: ml.map((x) => x.image_id as string), milestone_type: ml.map((x) => x.milestone_type as string), milestone_value: ml.map((x) => x.milestone_value as number), reached_at: ml.map((x) => x.reached_at as number) },
-    }, now * 1000));
+    const expected = naiveTrainingRows(worldInputs(world, now * 1000));
     const py = await pyiceberg<PyTable>(c.py, 'describe', { table: 'moderation.training_data' });
     expect(py.rows).toEqual(sortRows(expected));
     expect(py.snapshots.at(-1)!.summary).toMatchObject({ 'floe.run-id': 'run-b', 'floe.window-source': 'milestones' });
@@ -76,7 +56,7 @@ describe('etl_moderation end to end: Postgres -> raw Parquet on S3 -> features -
       const w = truth.windows(kind);
       return { image_id: w.map((x) => x.imageId), window_start: w.map((x) => x.windowStart), window_end: w.map((x) => x.windowEnd), event_count: w.map((x) => x.count) };
     };
-    const expected = naiveTrainingRows(inputs({ kind: 'windows', views: cols('views'), comments: cols('comments') }, now * 1000));
+    const expected = naiveTrainingRows(worldInputs(world, now * 1000, { views: cols('views'), comments: cols('comments') }));
     const py = await pyiceberg<PyTable>(c.py, 'describe', { table: 'moderation.training_data' });
     expect(py.rows).toEqual(sortRows(expected));
     expect(py.rows.some((row) => (row.views_1hr as number) > 0)).toBe(true);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeTrainingFeatures, type TrainingRows } from '../../../core/features/training-features.ts';
-import type { FeatureInputs } from '../../../core/features/feature-inputs.ts';
+import { worldInputs } from '../../unit/features/world-inputs.ts';
 import { loadTrainingData, TRAINING_SCHEMA } from '../../../core/pipelines/etl-moderation/training-table.ts';
 import { currentSchema } from '../../../core/iceberg/write/snapshot-producer.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
@@ -9,24 +9,7 @@ import { catalogSetups, type CatalogUnderTest } from '../iceberg/catalogs.ts';
 import { pyiceberg, type PyTable } from '../iceberg/pyiceberg.ts';
 
 function featuresOf(world: World): TrainingRows {
-  const rows = [...world.tableRows()];
-  const of = (t: string) => rows.filter((r) => r.table === t).map((r) => r.row as unknown as Record<string, unknown>);
-  const [us, ims, fl, cm, ml] = ['users', 'images', 'flags', 'comments', 'image_milestones'].map(of) as Record<string, unknown>[][];
-  const input: FeatureInputs = {
-    users: { id: us!.map((u) => u.id as string), created_at: us!.map((u) => u.created_at as number | null) },
-    images: {
-      id: ims!.map((i) => i.id as string), user_id: ims!.map((i) => i.user_id as string), caption: ims!.map((i) => i.caption as string | null),
-      category: ims!.map((i) => i.category as string | null), uploaded_at: ims!.map((i) => i.uploaded_at as number),
-    },
-    flags: { image_id: fl!.map((f) => f.image_id as string | null), created_at: fl!.map((f) => f.created_at as number) },
-    source: {
-      kind: 'milestones',
-      comments: { image_id: cm!.map((c) => c.image_id as string), created_at: cm!.map((c) => c.created_at as number) },
-      milestones: { image_id: ml!.map((m) => m.image_id as string), milestone_type: ml!.map((m) => m.milestone_type as string), milestone_value: ml!.map((m) => m.milestone_value as number), reached_at: ml!.map((m) => m.reached_at as number) },
-    },
-    referenceTime: world.options.start + 8 * 86_400_000_000, decisionPointsMinutes: [0, 5, 30], labelHorizonMicros: 86_400_000_000,
-  };
-  return computeTrainingFeatures(input).rows;
+  return computeTrainingFeatures(worldInputs(world, world.options.start + 8 * 86_400_000_000)).rows;
 }
 
 /** Rows as PyIceberg's describe prints them, sorted the same way. */

@@ -4,6 +4,7 @@ import type { FeatureInputs, WindowColumns } from '../../../core/features/featur
 import { World } from '../../../core/demo/generator.ts';
 import { WindowTruth } from '../../../core/demo/ground-truth.ts';
 import { naiveTrainingRows, rowObjects } from './naive-reference.ts';
+import { worldInputs } from './world-inputs.ts';
 
 const t = (iso: string) => Date.parse(iso) * 1000;
 const HORIZON = 24 * 3_600_000_000;
@@ -115,30 +116,10 @@ describe('rules pinned one by one', () => {
 
 describe('equals the naive per-image reference on the synthetic world', () => {
   const world = new World({ images: 150, seed: 'features' });
-  const rowsOf = <T extends string>(table: T) => [...world.tableRows()].filter((r) => r.table === table).map((r) => r.row as unknown as Record<string, unknown>);
-  const us = rowsOf('users'), ims = rowsOf('images'), fl = rowsOf('flags'), cm = rowsOf('comments'), ml = rowsOf('image_milestones');
-  const common = {
-    users: { id: us.map((u) => u.id as string), created_at: us.map((u) => u.created_at as number | null) },
-    images: {
-      id: ims.map((i) => i.id as string), user_id: ims.map((i) => i.user_id as string), caption: ims.map((i) => i.caption as string | null),
-      category: ims.map((i) => i.category as string | null), uploaded_at: ims.map((i) => i.uploaded_at as number),
-    },
-    flags: { image_id: fl.map((f) => f.image_id as string | null), created_at: fl.map((f) => f.created_at as number) },
-    referenceTime: world.options.start + 5 * 86_400_000_000, decisionPointsMinutes: [0, 5, 30], labelHorizonMicros: HORIZON,
-  };
+  const referenceTime = world.options.start + 5 * 86_400_000_000;
 
   it('source B (milestones and comments)', () => {
-    const input: FeatureInputs = {
-      ...common,
-      source: {
-        kind: 'milestones',
-        comments: { image_id: cm.map((c) => c.image_id as string), created_at: cm.map((c) => c.created_at as number) },
-        milestones: {
-          image_id: ml.map((m) => m.image_id as string), milestone_type: ml.map((m) => m.milestone_type as string),
-          milestone_value: ml.map((m) => m.milestone_value as number), reached_at: ml.map((m) => m.reached_at as number),
-        },
-      },
-    };
+    const input = worldInputs(world, referenceTime);
     expect(rowObjects(computeTrainingFeatures(input).rows)).toEqual(naiveTrainingRows(input));
   });
 
@@ -151,7 +132,7 @@ describe('equals the naive per-image reference on the synthetic world', () => {
         : [w]));
       return { image_id: rows.map((r) => r.imageId), window_start: rows.map((r) => r.windowStart), window_end: rows.map((r) => r.windowEnd), event_count: rows.map((r) => r.count) };
     };
-    const input: FeatureInputs = { ...common, source: { kind: 'windows', views: toColumns('views'), comments: toColumns('comments') } };
+    const input = worldInputs(world, referenceTime, { views: toColumns('views'), comments: toColumns('comments') });
     const fast = rowObjects(computeTrainingFeatures(input).rows);
     expect(fast).toEqual(naiveTrainingRows(input));
     expect(fast.some((r) => (r.views_1hr as number) > 0)).toBe(true);
