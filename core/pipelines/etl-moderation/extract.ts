@@ -4,13 +4,13 @@
  * whole or not at all (S3 completes a multipart upload atomically; locally a rename), and its row
  * count is checked against the source, read in the same snapshot.
  */
-import pg from 'pg';
 import type { FileIO } from '../../io/file-io.ts';
 import { arrowSchemaFromIceberg } from '../../iceberg/spec/arrow-schema.ts';
 import type { PrimitiveType, Schema } from '../../iceberg/spec/types.ts';
 import { batchFromColumns, type ColumnValues } from '../../iceberg/arrow-build.ts';
 import { ParquetReader, streamParquet } from '../../iceberg/parquet.ts';
-import { copyQuery, type TextColumns } from '../../sources/postgres-copy.ts';
+import { copyTextBatches } from '../../sources/postgres-copy.ts';
+import { quoteIdent, type CopyRequest, type SqlSource } from '../../sources/sql-source.ts';
 import type { TaskContext } from '../task-context.ts';
 
 type PgType = 'uuid' | 'text' | 'timestamptz' | 'int';
@@ -26,17 +26,15 @@ export const SOURCE_TABLES: Record<string, [string, PgType][]> = {
 
 const ICEBERG_TYPE: Record<PgType, PrimitiveType> = { uuid: 'string', text: 'string', timestamptz: 'timestamptz', int: 'int' };
 
-const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
-
 /** Postgres renders each column in the form the Parquet file stores: uuids as canonical text, times as epoch microseconds. */
-function selectSql(table: string, columns: [string, PgType][]): string {
+function copyRequest(table: string, columns: [string, PgType][]): CopyRequest {
   const exprs = columns.map(([name, type]) => {
-    const c = quote(name);
+    const c = quoteIdent(name);
     if (type === 'uuid') return `${c}::text`;
     if (type === 'timestamptz') return `(extract(epoch from ${c}) * 1000000)::bigint`;
     return c;
   });
-  return `SELECT ${exprs.join(', ')} FROM ${quote(table)}`;
+  return { table, columns: exprs, key: columns[0]![0] };
 }
 
 export function rawSchema(columns: [string, PgType][]): Schema {
@@ -66,38 +64,33 @@ export interface ExtractResult {
   bytes: number;
 }
 
-export async function extractTable(connectionString: string, table: string, io: FileIO, location: string, ctx: TaskContext = {}): Promise<ExtractResult> {
+export async function extractTable(source: SqlSource, table: string, io: FileIO, location: string, ctx: TaskContext = {}): Promise<ExtractResult> {
   const columns = SOURCE_TABLES[table];
   if (!columns) throw new Error(`extract: "${table}" is not one of the source tables (${Object.keys(SOURCE_TABLES).join(', ')})`);
   const schema = rawSchema(columns);
   const arrow = arrowSchemaFromIceberg(schema);
-  const client = new pg.Client({ connectionString });
-  await client.connect();
   let rows = 0;
   let expected = 0;
   let bytes = 0;
   try {
-    // One snapshot for the count and the copy, so they describe the same rows.
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    expected = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quote(table)}`)).rows[0]!.n);
-    ctx.setTotal?.(expected, 'rows');
-    async function* batches() {
-      for await (const text of copyQuery(client, selectSql(table, columns!), columns!.length, 65536, ctx.signal) as AsyncIterable<TextColumns>) {
-        const n = text[0]!.length;
-        rows += n;
-        ctx.advance?.(n);
-        yield batchFromColumns(arrow, columns!.map(([, type], c) => toColumn(type, text[c]!)), n);
+    await source.readSnapshot(async (snapshot) => {
+      expected = await snapshot.count(table);
+      ctx.setTotal?.(expected, 'rows');
+      async function* batches() {
+        const text = copyTextBatches(snapshot.copyText(copyRequest(table, columns!), ctx.signal), columns!.length, 65536, `${table} from ${source.description}`);
+        for await (const batch of text) {
+          const n = batch[0]!.length;
+          rows += n;
+          ctx.advance?.(n);
+          yield batchFromColumns(arrow, columns!.map(([, type], c) => toColumn(type, batch[c]!)), n);
+        }
       }
-    }
-    bytes = await io.writeStream(location, streamParquet(arrow, batches(), {
-      compression: 'zstd', rowGroupRows: 1_000_000, keyValueMetadata: new Map([['iceberg.schema', JSON.stringify(schema)]]),
-    }), { contentType: 'application/vnd.apache.parquet', signal: ctx.signal });
-    await client.query('COMMIT');
+      bytes = await io.writeStream(location, streamParquet(arrow, batches(), {
+        compression: 'zstd', rowGroupRows: 1_000_000, keyValueMetadata: new Map([['iceberg.schema', JSON.stringify(schema)]]),
+      }), { contentType: 'application/vnd.apache.parquet', signal: ctx.signal });
+    });
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
     throw new Error(`Extracting ${table} to ${location} failed: ${(err as Error).message}`, { cause: err });
-  } finally {
-    await client.end().catch(() => undefined);
   }
   const written = (await ParquetReader.open(io, location, bytes, ctx.signal)).numRows;
   if (rows !== expected || written !== expected) {

@@ -13,13 +13,13 @@ import { computeTrainingFeatures, type FeatureMetrics } from '../../features/tra
 import type {
   CommentsColumns, FeatureInputs, FlagsColumns, ImagesColumns, MilestonesColumns, UsersColumns, WindowColumns,
 } from '../../features/feature-inputs.ts';
+import type { SqlSource } from '../../sources/sql-source.ts';
 import type { TaskContext } from '../task-context.ts';
 import { extractTable, SOURCE_TABLES, type ExtractResult } from './extract.ts';
 import { loadTrainingData, TRAINING_TABLE } from './training-table.ts';
 import { readColumns, type ColumnKind } from './read-columns.ts';
 
 export interface EtlModerationConfig {
-  postgresUrl: string;
   /** Where raw extracts go: {rawRoot}/{table}/latest.parquet, e.g. s3://gourmetgram-datalake/raw. */
   rawRoot: string;
   windowTables: { views: TableIdentifier; comments: TableIdentifier; flags: TableIdentifier };
@@ -28,9 +28,9 @@ export interface EtlModerationConfig {
   labelHorizonHours: number;
 }
 
-export function defaultEtlModerationConfig(postgresUrl: string, bucketRoot: string): EtlModerationConfig {
+export function defaultEtlModerationConfig(bucketRoot: string): EtlModerationConfig {
   return {
-    postgresUrl, rawRoot: `${bucketRoot.replace(/\/+$/, '')}/raw`,
+    rawRoot: `${bucketRoot.replace(/\/+$/, '')}/raw`,
     windowTables: {
       views: { namespace: ['event_aggregations'], name: 'view_windows_5min' },
       comments: { namespace: ['event_aggregations'], name: 'comment_windows_5min' },
@@ -73,12 +73,12 @@ async function readWindowTables(catalog: Catalog, io: FileIOFor, c: EtlModeratio
 }
 
 export async function runEtlModeration(
-  c: EtlModerationConfig, deps: { catalog: Catalog; io: FileIOFor }, ctx: TaskContext = {}, runId: string = randomUUID(), now = Date.now(),
+  c: EtlModerationConfig, deps: { catalog: Catalog; io: FileIOFor; source: SqlSource }, ctx: TaskContext = {}, runId: string = randomUUID(), now = Date.now(),
 ): Promise<EtlModerationResult> {
   const extracted: ExtractResult[] = [];
   for (const table of Object.keys(SOURCE_TABLES)) {
     const location = `${c.rawRoot}/${table}/latest.parquet`;
-    extracted.push(await extractTable(c.postgresUrl, table, deps.io(location), location, ctx));
+    extracted.push(await extractTable(deps.source, table, deps.io(location), location, ctx));
     ctx.log?.('info', `extracted ${table}: ${extracted.at(-1)!.rows} rows to ${location}`);
   }
   const raw = (table: string, columns: Record<string, ColumnKind>) => readColumns(parquetBatches(deps.io, `${c.rawRoot}/${table}/latest.parquet`), columns);

@@ -7,6 +7,7 @@ import { WINDOW_SCHEMA, WINDOW_SPEC } from '../../../core/pipelines/event-aggreg
 import { ensureNamespace } from '../../../core/iceberg/catalog/ensure.ts';
 import { writeTable } from '../../../core/iceberg/write/commit.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
+import { postgresSource, type SqlSource } from '../../../core/sources/sql-source.ts';
 import { freshDatabase, testBed, uniqueName } from '../../services/testbed.ts';
 import { postgresS3Catalog, type CatalogUnderTest } from '../iceberg/catalogs.ts';
 import { pyiceberg, type PyTable } from '../iceberg/pyiceberg.ts';
@@ -20,18 +21,20 @@ const sortRows = (rows: Record<string, unknown>[]) => [...rows].sort((a, b) => J
 describe('etl_moderation end to end: Postgres -> raw Parquet on S3 -> features -> Iceberg', () => {
   let c: CatalogUnderTest;
   let config: EtlModerationConfig;
+  let source: SqlSource;
   const now = world.options.start / 1000 + 10 * 86_400_000;
   beforeAll(async () => {
     c = await postgresS3Catalog();
     const db = await freshDatabase('etl');
     await loadWorldIntoPostgres(world, db);
-    config = defaultEtlModerationConfig(db, `s3://${testBed().s3.bucket}/${uniqueName('lake')}`);
+    source = postgresSource(db);
+    config = defaultEtlModerationConfig(`s3://${testBed().s3.bucket}/${uniqueName('lake')}`);
   });
   afterAll(() => c.catalog.close());
   const io = (l: string) => fileIOFor(l, c.io);
 
   it('uses the milestone fallback without window tables, and PyIceberg reads exactly the reference rows', async () => {
-    const r = await runEtlModeration(config, { catalog: c.catalog, io }, {}, 'run-b', now);
+    const r = await runEtlModeration(config, { catalog: c.catalog, io, source }, {}, 'run-b', now);
     expect(r.features.source).toBe('milestones');
     expect(r.extracted.map((e) => e.table)).toEqual(['users', 'images', 'comments', 'flags', 'image_milestones']);
     const expected = naiveTrainingRows(worldInputs(world, now * 1000));
@@ -50,7 +53,7 @@ describe('etl_moderation end to end: Postgres -> raw Parquet on S3 -> features -
       const rows = truth.windows(kind).map((w) => ({ image_id: w.imageId, window_start: BigInt(w.windowStart), window_end: BigInt(w.windowEnd), event_count: BigInt(w.count), processed_at: 0n }));
       await writeTable(c.catalog, id, io, [batchOf(WINDOW_SCHEMA, rows)], { mode: 'append' });
     }
-    const r = await runEtlModeration(config, { catalog: c.catalog, io }, {}, 'run-a', now);
+    const r = await runEtlModeration(config, { catalog: c.catalog, io, source }, {}, 'run-a', now);
     expect(r.features.source).toBe('windows');
     const cols = (kind: 'views' | 'comments') => {
       const w = truth.windows(kind);

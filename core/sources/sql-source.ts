@@ -1,0 +1,70 @@
+/**
+ * The relational source etl_moderation extracts from: a Postgres server (pg) or, for the
+ * embedded demo, PGlite in-process. Both hand out COPY text read inside one consistent snapshot,
+ * so a table's row count and its rows describe the same moment.
+ */
+import pg from 'pg';
+import { copyOutChunks } from './postgres-copy.ts';
+
+export interface CopyRequest {
+  table: string;
+  /** SQL expressions rendered by COPY; the first must be the table's key rendered as text (sources that page use it). */
+  columns: string[];
+  /** The key column the first expression renders, for sources that read in pages. */
+  key: string;
+}
+
+export interface SourceSnapshot {
+  count(table: string): Promise<number>;
+  /** The table's rows as COPY text, in chunks. */
+  copyText(request: CopyRequest, signal?: AbortSignal): AsyncIterable<Uint8Array | string>;
+}
+
+export interface SqlSource {
+  /** Where the source is, for messages: never includes a password. */
+  readonly description: string;
+  /** Runs `fn` in one read-only snapshot of the source. */
+  readSnapshot<T>(fn: (snapshot: SourceSnapshot) => Promise<T>): Promise<T>;
+}
+
+export const quoteIdent = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
+
+/** postgresql://user:secret@host:5432/db -> postgresql://user@host:5432/db */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(an unparseable Postgres URL)';
+  }
+}
+
+export function postgresSource(connectionString: string): SqlSource {
+  const description = redactUrl(connectionString);
+  return {
+    description,
+    async readSnapshot(fn) {
+      const client = new pg.Client({ connectionString });
+      try {
+        await client.connect();
+      } catch (err) {
+        throw new Error(`Cannot connect to the Postgres source ${description}: ${(err as Error).message}`, { cause: err });
+      }
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const result = await fn({
+          count: async (table) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`)).rows[0]!.n),
+          copyText: (r, signal) => copyOutChunks(client, `SELECT ${r.columns.join(', ')} FROM ${quoteIdent(r.table)}`, signal),
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+  };
+}
