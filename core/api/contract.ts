@@ -130,54 +130,136 @@ export interface TableRef {
   name: string;
 }
 
-export interface FieldView {
+/*
+ * Table browsing. These mirror core/iceberg/read/metadata-views (test/unit/api/contract-mirrors.test.ts
+ * fails to compile if the two drift): the renderer cannot import those modules, so the shapes live here too.
+ */
+export type ReadableValue = string | null;
+
+export interface SchemaFieldView {
   id: number;
+  /** Full dotted name: `location.lat`, `tags.element`, `counts.key`. */
   name: string;
-  /** Iceberg type as text: long, timestamptz, decimal(9,2), struct<...>, list<...>. */
+  shortName: string;
+  parentId: number | null;
+  /** A primitive type (`decimal(9, 2)`), or struct, list or map (their parts follow as fields). */
   type: string;
   required: boolean;
-  doc?: string;
-  children?: FieldView[];
+  doc: string | null;
+}
+
+export interface PartitionSpecView {
+  specId: number;
+  isDefault: boolean;
+  fields: { fieldId: number; name: string; sourceId: number; sourceColumn: string | null; transform: string; resultType: string | null }[];
+}
+
+export interface SortOrderView {
+  orderId: number;
+  fields: { sourceId: number; sourceColumn: string | null; transform: string; direction: string; nullOrder: string }[];
+}
+
+export interface SnapshotTotals {
+  totalRecords: number | null;
+  totalDataFiles: number | null;
+  totalDeleteFiles: number | null;
+  totalFilesSize: number | null;
+  totalPositionDeletes: number | null;
+  totalEqualityDeletes: number | null;
+}
+
+export interface TableSummaryView {
+  formatVersion: number;
+  tableUuid: string;
+  location: string;
+  lastUpdatedMs: number;
+  lastUpdated: string;
+  lastSequenceNumber: string;
+  currentSchema: { schemaId: number; identifierFieldIds: number[]; fields: SchemaFieldView[] };
+  schemaCount: number;
+  partitionSpecs: PartitionSpecView[];
+  defaultSortOrder: SortOrderView | null;
+  /** Values of keys that look like credentials are redacted. */
+  properties: Record<string, string>;
+  snapshotCount: number;
+  currentSnapshot: { snapshotId: string; timestampMs: number; timestamp: string; operation: string | null; totals: SnapshotTotals } | null;
 }
 
 export interface SnapshotView {
   snapshotId: string;
   parentId: string | null;
-  sequenceNumber: number;
+  sequenceNumber: string;
   timestampMs: number;
-  operation: string;
+  timestamp: string;
+  operation: string | null;
   summary: Record<string, string>;
   manifestList: string;
+  schemaId: number | null;
+  isCurrent: boolean;
+  refs: string[];
+}
+
+export interface TableRef {
+  namespace: string[];
+  name: string;
 }
 
 export interface TableDetail {
   ref: TableRef;
-  location: string;
-  formatVersion: number;
   metadataLocation: string;
-  schema: FieldView[];
-  partitionSpec: { sourceId: number; fieldId: number; name: string; transform: string }[];
-  sortOrder: { sourceId: number; transform: string; direction: string; nullOrder: string }[];
-  /** Values of keys that look like credentials are replaced by "********". */
-  properties: Record<string, string>;
-  currentSnapshotId: string | null;
+  summary: TableSummaryView;
   snapshots: SnapshotView[];
-  totals: { dataFiles: number; records: number; fileSizeBytes: number };
 }
 
-export interface DataFileView {
+export interface ColumnMetricsView {
+  fieldId: number;
+  columnSize: number | null;
+  valueCount: number | null;
+  nullValueCount: number | null;
+  nanValueCount: number | null;
+  lowerBound: ReadableValue;
+  upperBound: ReadableValue;
+}
+
+export interface FileView {
+  content: 'data' | 'position-deletes' | 'equality-deletes';
   path: string;
   format: string;
-  partition: Record<string, JsonValue>;
+  specId: number;
+  partition: Record<string, ReadableValue>;
   recordCount: number;
-  fileSizeBytes: number;
-  content: 'data' | 'position-deletes' | 'equality-deletes';
+  fileSizeInBytes: number;
+  status: 'added' | 'existing';
+  snapshotId: string | null;
+  sequenceNumber: string | null;
+  fileSequenceNumber: string | null;
+  sortOrderId: number | null;
+  equalityIds: number[] | null;
+  splitOffsets: number[] | null;
+  columns: Record<string, ColumnMetricsView>;
+}
+
+export interface FilesPage {
+  snapshotId: string | null;
+  offset: number;
+  files: FileView[];
+  nextOffset: number | null;
+  total: number | null;
 }
 
 export interface PartitionView {
-  partition: Record<string, JsonValue>;
+  specId: number;
+  partition: Record<string, ReadableValue>;
   recordCount: number;
   fileCount: number;
+  totalDataFileSizeInBytes: number;
+  positionDeleteRecordCount: number;
+  positionDeleteFileCount: number;
+  equalityDeleteRecordCount: number;
+  equalityDeleteFileCount: number;
+  lastUpdatedAtMs: number | null;
+  lastUpdatedAt: string | null;
+  lastUpdatedSnapshotId: string | null;
 }
 
 export interface PreviewRequest {
@@ -257,7 +339,7 @@ export interface ApiMethods {
   'catalog.namespaces': { input: Record<string, never>; output: string[][] };
   'catalog.tables': { input: { namespace: string[] }; output: TableRef[] };
   'catalog.table': { input: { table: TableRef }; output: TableDetail };
-  'catalog.files': { input: { table: TableRef; snapshotId?: string; limit?: number; cursor?: string }; output: Page<DataFileView> };
+  'catalog.files': { input: { table: TableRef; snapshotId?: string; content?: 'data' | 'deletes'; offset?: number; limit?: number }; output: FilesPage };
   'catalog.partitions': { input: { table: TableRef; snapshotId?: string }; output: PartitionView[] };
   'preview': { input: PreviewRequest; output: PreviewResult };
   'verify.latest': { input: Record<string, never>; output: { run: RunSummary; report: VerifyReportView } | null };
