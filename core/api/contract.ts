@@ -64,11 +64,12 @@ export interface RunDetail extends RunSummary {
 }
 
 export interface LogLine {
-  seq: number;
+  /** Byte offset of the line in the run's log: ask for the lines after it with `offset`. */
+  offset: number;
   ts: number;
   level: LogLevel;
-  task: string | null;
-  attempt: number | null;
+  task?: string;
+  attempt?: number;
   message: string;
   fields?: Record<string, JsonValue>;
 }
@@ -335,7 +336,7 @@ export interface ApiMethods {
   'pipelines.pause': { input: { pipeline: PipelineName; paused: boolean }; output: PipelineView };
   'runs.list': { input: RunListQuery; output: Page<RunSummary> };
   'runs.get': { input: { runId: string }; output: RunDetail };
-  'runs.logs': { input: { runId: string; afterSeq?: number; limit?: number }; output: { lines: LogLine[]; lastSeq: number } };
+  'runs.logs': { input: { runId: string; offset?: number; limit?: number }; output: { lines: LogLine[]; nextOffset: number; end: boolean } };
   'catalog.namespaces': { input: Record<string, never>; output: string[][] };
   'catalog.tables': { input: { namespace: string[] }; output: TableRef[] };
   'catalog.table': { input: { table: TableRef }; output: TableDetail };
@@ -355,7 +356,7 @@ export type ApiEvent =
   | { type: 'run'; run: RunSummary }
   | { type: 'task'; runId: string; task: TaskView }
   | { type: 'progress'; runId: string; task: string; progress: Progress }
-  | { type: 'log'; runId: string; line: LogLine }
+  | { type: 'log'; runId: string; line: Omit<LogLine, 'offset'> }
   | { type: 'schedule'; pipeline: PipelineView };
 
 /** The same client shape for the IPC bridge and the HTTP client. */
