@@ -282,17 +282,26 @@ export interface PreviewResult {
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
 export interface VerifyCheck {
+  /** Stable across versions (`training.rows-per-image`): UIs and tests key on it. */
   id: string;
+  /** The table the check is about, as namespace.table. */
+  table: string;
   title: string;
   status: CheckStatus;
+  /** One line with the figures that matter. */
   detail: string;
-  figures?: Record<string, JsonValue>;
+  figures: Record<string, JsonValue>;
 }
 
+/** Mirrors core/pipelines/verify/report.ts (checked in test/unit/api/contract-mirrors.test.ts). */
 export interface VerifyReportView {
   ok: boolean;
   checkedAt: number;
+  durationMs: number;
+  trainingTable: string;
+  windowTables: { views: string; comments: string; flags: string };
   checks: VerifyCheck[];
+  counts: Record<CheckStatus, number>;
   sampleRows: Record<string, JsonValue>[];
 }
 

@@ -4,6 +4,7 @@ import type * as summary from '../../../core/iceberg/read/metadata-views/table-s
 import type * as snapshots from '../../../core/iceberg/read/metadata-views/snapshot-views.ts';
 import type * as files from '../../../core/iceberg/read/metadata-views/file-views.ts';
 import type * as partitions from '../../../core/iceberg/read/metadata-views/partition-views.ts';
+import type * as verify from '../../../core/pipelines/verify/report.ts';
 
 // Exactly equal both ways: the contract's copies of the metadata views may not drift from them.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -13,7 +14,8 @@ const mirrors: [
   Same<api.FileView, files.FileView>,
   Same<api.FilesPage, files.FilesPage>,
   Same<api.PartitionView, partitions.PartitionView>,
-] = [true, true, true, true, true];
+  Same<api.VerifyReportView, verify.VerifyReport>,
+] = [true, true, true, true, true, true];
 
 describe('API contract', () => {
   it('mirrors the metadata views exactly (checked by the type checker)', () => {
