@@ -10,8 +10,9 @@ import { tableSummary } from '../iceberg/read/metadata-views/table-summary.ts';
 import { snapshotsView } from '../iceberg/read/metadata-views/snapshot-views.ts';
 import { filesView } from '../iceberg/read/metadata-views/file-views.ts';
 import { partitionsView } from '../iceberg/read/metadata-views/partition-views.ts';
+import { InvalidInputError } from './validate.ts';
 import type { FilesPage, PartitionView, PreviewRequest, PreviewResult, TableDetail, TableRef } from './contract.ts';
-import { batchRows } from './json-values.ts';
+import { jsonRows } from '../iceberg/read/json-rows.ts';
 
 export interface CatalogAccess {
   catalog: Catalog;
@@ -25,7 +26,7 @@ const identifier = (ref: TableRef): TableIdentifier => ({ namespace: ref.namespa
 
 function snapshotIdOf(text: string | undefined): bigint | undefined {
   if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text)) throw new Error(`"${text}" is not a snapshot id: snapshot ids are whole numbers (see the table's snapshots)`);
+  if (!/^-?\d+$/.test(text)) throw new InvalidInputError(`"${text}" is not a snapshot id: snapshot ids are whole numbers (see the table's snapshots)`);
   return BigInt(text);
 }
 
@@ -52,15 +53,16 @@ export async function previewRows(a: CatalogAccess, request: PreviewRequest, sig
   const snapshot = resolveSnapshot(md, { snapshotId });
   const schema = schemaOf(md, snapshot);
   const wanted = request.columns && request.columns.length > 0 ? request.columns : schema.fields.map((f) => f.name);
-  const columns = wanted.map((name) => {
+  const fields = wanted.map((name) => {
     const field = schema.fields.find((f) => f.name === name);
-    if (!field) throw new Error(`Table ${[...request.table.namespace, request.table.name].join('.')} has no column "${name}"; its columns are ${schema.fields.map((f) => f.name).join(', ')}`);
-    return { name, type: typeToString(field.type) };
+    if (!field) throw new InvalidInputError(`Table ${[...request.table.namespace, request.table.name].join('.')} has no column "${name}"; its columns are ${schema.fields.map((f) => f.name).join(', ')}`);
+    return field;
   });
+  const columns = fields.map((f) => ({ name: f.name, type: typeToString(f.type) }));
   const rows: PreviewResult['rows'] = [];
   // One row past the limit tells whether there is more.
   for await (const batch of scanTable(a.io(md.location), md, { snapshotId, columns: wanted, limit: limit + 1, signal })) {
-    rows.push(...batchRows(batch, limit + 1 - rows.length));
+    for (const row of jsonRows(batch.slice(0, limit + 1 - rows.length), fields)) rows.push(fields.map((f) => row[f.name]!));
   }
   const truncated = rows.length > limit;
   return { snapshotId: snapshot ? snapshot['snapshot-id'].toString() : null, columns, rows: rows.slice(0, limit), truncated };
