@@ -147,7 +147,10 @@ export class FloeService implements FloeClient {
     const status = async (ref: SecretRef | undefined): Promise<SecretStatus> => ({ secret: true, set: ref !== undefined && (await this.rt.secrets.get(ref.secret)) !== undefined });
     const pg = c.postgres;
     return {
-      postgres: pg ? { url: pg.url ?? `postgresql://${pg.user}@${pg.host}:${pg.port ?? 5432}/${pg.database}`, password: await status(pg.password) } : null,
+      postgres: pg ? {
+        url: pg.embedded !== undefined ? `pglite://${pg.embedded}` : pg.url ?? `postgresql://${pg.user}@${pg.host}:${pg.port ?? 5432}/${pg.database}`,
+        password: await status(pg.password),
+      } : null,
       kafka: c.kafka ? {
         brokers: c.kafka.brokers, ssl: c.kafka.ssl.enabled,
         sasl: c.kafka.sasl ? { mechanism: c.kafka.sasl.mechanism, username: c.kafka.sasl.username, password: await status(c.kafka.sasl.password) } : null,

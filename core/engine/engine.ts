@@ -21,7 +21,8 @@ export interface RunResources {
 export interface EngineOptions<R extends RunResources> {
   store: RunStore;
   lock: RunLock;
-  pipelines: Partial<Record<PipelineName, PipelineDefinition<R>>>;
+  /** Asked at each trigger, so a changed configuration (retries, timeouts) applies to the next run. */
+  pipelines: () => Partial<Record<PipelineName, PipelineDefinition<R>>>;
   openResources: () => Promise<R>;
   redact?: Redactor;
   stopGraceMs?: number;
@@ -55,7 +56,7 @@ export class Engine<R extends RunResources> {
   }
 
   definition(pipeline: PipelineName): PipelineDefinition<R> {
-    const d = this.o.pipelines[pipeline];
+    const d = this.o.pipelines()[pipeline];
     if (!d) throw new Error(`Pipeline ${pipeline} is not available in this workspace`);
     return d;
   }

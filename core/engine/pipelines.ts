@@ -6,18 +6,26 @@ import type { JsonValue, PipelineName } from '../api/contract.ts';
 import { runVerify } from '../pipelines/verify/pipeline.ts';
 import type { VerifyReport } from '../pipelines/verify/report.ts';
 import type { Workspace } from './workspace/open.ts';
+import type { WorkspaceConfig } from './workspace/config.ts';
 import { PermanentError } from './runner/errors.ts';
 import type { PipelineDefinition, RetryPolicy } from './runner/task-graph.ts';
 
-const NETWORK_RETRY: RetryPolicy = { retries: 2, delayMs: 10_000, backoff: 3 };
-const HOUR = 3_600_000;
+interface TaskLimits {
+  retry: RetryPolicy;
+  timeoutMs: number;
+}
 
-export function verifyPipeline(): PipelineDefinition<Workspace> {
+function limits(settings: WorkspaceConfig['pipelines'][PipelineName]): TaskLimits {
+  const r = settings.retry;
+  return { retry: { retries: r.retries, delayMs: r.delaySeconds * 1000, backoff: r.backoff }, timeoutMs: settings.timeoutMinutes * 60_000 };
+}
+
+export function verifyPipeline(l: TaskLimits): PipelineDefinition<Workspace> {
   return {
     name: 'verify',
     description: 'Checks moderation.training_data against the FEATURES.md contract and the window tables\' counts and offsets',
     tasks: [{
-      name: 'verify', retry: NETWORK_RETRY, timeoutMs: HOUR,
+      name: 'verify', ...l,
       run: async (ctx, ws): Promise<VerifyReport> => {
         const report = await runVerify(ws.pipelines.verify, ws, ctx);
         ctx.output('verify', report as unknown as JsonValue);
@@ -33,6 +41,7 @@ export function verifyPipeline(): PipelineDefinition<Workspace> {
   };
 }
 
-export function pipelineDefinitions(): Partial<Record<PipelineName, PipelineDefinition<Workspace>>> {
-  return { verify: verifyPipeline() };
+export function pipelineDefinitions(config: WorkspaceConfig): Partial<Record<PipelineName, PipelineDefinition<Workspace>>> {
+  const p = config.pipelines;
+  return { verify: verifyPipeline(limits(p.verify)) };
 }

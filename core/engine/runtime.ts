@@ -18,18 +18,15 @@ import { pipelineDefinitions } from './pipelines.ts';
 import { RunStore } from './run-store/run-store.ts';
 import { Scheduler, type Clock, type ScheduleStateStore } from './scheduler/scheduler.ts';
 import { loadWorkspaceConfig, saveWorkspaceConfig } from './workspace/config-file.ts';
-import { sqliteFile, type WorkspaceConfig } from './workspace/config.ts';
+import { sqliteFile, storageLocations, type WorkspaceConfig } from './workspace/config.ts';
 import { openWorkspace, type Workspace } from './workspace/open.ts';
 import { postgresTarget, postgresUrl, postgresUsesTls, secretValues } from './workspace/resolve.ts';
 import { ChainSecretStore, EnvSecretStore, FileSecretStore, type SecretStore } from './workspace/secrets.ts';
-import type { SqlSource } from '../sources/sql-source.ts';
 
 export interface RuntimeOptions {
   dir: string;
   /** Default: environment variables, then {dir}/secrets.json. */
   secrets?: SecretStore;
-  /** Replaces the Postgres source (the embedded demo's PGlite). */
-  source?: SqlSource;
   clock?: Clock;
 }
 
@@ -82,7 +79,7 @@ export class Runtime {
     private readonly secretList: string[],
   ) {
     const engineOptions: EngineOptions<Workspace> = {
-      store, lock, pipelines: pipelineDefinitions(),
+      store, lock, pipelines: () => pipelineDefinitions(this.config),
       openResources: () => this.openWorkspace(),
       redact: (text) => this.redact(text),
     };
@@ -96,7 +93,8 @@ export class Runtime {
     const store = RunStore.open(join(options.dir, 'runs.db'));
     try {
       store.markInterrupted();
-      const lock = await runLockFor(config, secrets, store, options.dir);
+      // Two installs pointed at the same catalog and storage are one workspace for locking, whatever their folders.
+      const lock = await runLockFor(config, secrets, store, `${config.connections.catalog.name}@${storageLocations(config).root}`);
       return new Runtime(options.dir, config, secrets, store, lock, options, await secretValues(config, secrets));
     } catch (err) {
       store.close();
@@ -111,8 +109,7 @@ export class Runtime {
 
   /** A fresh connection set for one run (closed by the engine after it). */
   async openWorkspace(): Promise<Workspace> {
-    const ws = await openWorkspace(this.config, this.secrets);
-    return this.options.source ? { ...ws, source: this.options.source, close: () => ws.close() } : ws;
+    return openWorkspace(this.config, this.secrets);
   }
 
   /** The long-lived connections the table browser and previews use. */

@@ -33,3 +33,43 @@ export function pgliteSource(db: PGlite, { description = 'PGlite (in-process)', 
     })),
   };
 }
+
+export interface SharedPglite {
+  source: SqlSource;
+  release(): Promise<void>;
+}
+
+// One PGlite per data folder in this process: two instances on one folder would corrupt it.
+const open = new Map<string, { db: Promise<PGlite>; users: number }>();
+
+/** The PGlite in `dir` as a source, shared by everyone in this process; closed when the last user releases it. */
+export async function sharedPglite(dir: string): Promise<SharedPglite> {
+  let entry = open.get(dir);
+  if (!entry) {
+    const db = import('@electric-sql/pglite').then(({ PGlite: Pg }) => Pg.create(dir));
+    entry = { db, users: 0 };
+    open.set(dir, entry);
+    db.catch(() => open.delete(dir));
+  }
+  entry.users++;
+  const shared = entry;
+  let db: PGlite;
+  try {
+    db = await shared.db;
+  } catch (err) {
+    shared.users--;
+    throw new Error(`Cannot open the embedded PGlite source in ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  let released = false;
+  return {
+    source: pgliteSource(db, { description: `PGlite in ${dir}` }),
+    async release() {
+      if (released) return;
+      released = true;
+      if (--shared.users === 0 && open.get(dir) === shared) {
+        open.delete(dir);
+        await db.close();
+      }
+    },
+  };
+}

@@ -86,6 +86,11 @@ const tableId = z.string().superRefine((text, ctx) => {
 });
 
 const postgresSource = z.strictObject({
+  /**
+   * A PGlite data folder (absolute path) read in-process instead of a server: the embedded demo's
+   * source. Nothing else of this section applies then.
+   */
+  embedded: nonEmpty.optional(),
   /** postgresql://user@host:port/database?sslmode=... (no password: that is `password`). */
   url: z.string().optional(),
   host: nonEmpty.optional(),
@@ -97,6 +102,13 @@ const postgresSource = z.strictObject({
   sslrootcert: nonEmpty.optional(),
   password: secretRef.optional(),
 }).superRefine((pg, ctx) => {
+  if (pg.embedded !== undefined) {
+    if (!pg.embedded.startsWith('/')) ctx.addIssue({ code: 'custom', path: ['embedded'], message: 'must be the absolute path of a PGlite data folder' });
+    for (const key of ['url', 'host', 'port', 'user', 'database', 'sslmode', 'password'] as const) {
+      if (pg[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'an embedded (PGlite) source takes no connection settings' });
+    }
+    return;
+  }
   if (pg.url !== undefined) {
     const problem = urlProblem(pg.url, ['postgres:', 'postgresql:']);
     if (problem) ctx.addIssue({ code: 'custom', path: ['url'], message: problem });
@@ -207,6 +219,17 @@ const schedule = (defaultCron: string | null) => z.strictObject({
   paused: z.boolean().default(false),
 }).prefault({});
 
+/** Per-task retries after transient failures (network, conflicts); none for auth, schema or config errors. */
+const retry = z.strictObject({
+  retries: z.number().int().min(0).max(20).default(2),
+  delaySeconds: z.number().min(0).max(3600).default(10),
+  /** Each further delay is the previous one times this. */
+  backoff: z.number().min(1).max(10).default(3),
+}).prefault({});
+
+/** A task running longer than this is stopped (and retried, if retries are left). */
+const timeoutMinutes = z.number().positive().max(7 * 24 * 60).default(120);
+
 const kinds = (item: z.ZodString, defaults: { views: string; comments: string; flags: string }) =>
   z.strictObject({ views: item.default(defaults.views), comments: item.default(defaults.comments), flags: item.default(defaults.flags) }).prefault({});
 
@@ -223,6 +246,8 @@ const eventAggregation = z.strictObject({
   consumerGroup: nonEmpty.nullable().default(EA.consumerGroup),
   // Airflow's @hourly, as the seed's DAG ran.
   schedule: schedule('0 * * * *'),
+  retry,
+  timeoutMinutes,
 }).prefault({});
 
 const etlModeration = z.strictObject({
@@ -235,11 +260,15 @@ const etlModeration = z.strictObject({
   labelHorizonHours: z.number().positive().default(ETL.labelHorizonHours),
   // Airflow's @daily.
   schedule: schedule('0 0 * * *'),
+  retry,
+  timeoutMinutes,
 }).prefault({});
 
 const verify = z.strictObject({
   sampleRows: z.number().int().min(0).max(1000).default(VERIFY.sampleRows),
   schedule: schedule(null),
+  retry,
+  timeoutMinutes,
 }).prefault({});
 
 const storage = z.strictObject({

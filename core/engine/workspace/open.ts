@@ -19,6 +19,7 @@ import { defaultEventAggregationConfig, type EventAggregationConfig } from '../.
 import { verifyConfigFor, type VerifyConfig } from '../../pipelines/verify/pipeline.ts';
 import type { KafkaConnection } from '../../sources/kafka-config.ts';
 import { postgresSource, type SqlSource } from '../../sources/sql-source.ts';
+import { sharedPglite, type SharedPglite } from '../../sources/pglite-source.ts';
 import { sqliteFile, storageLocations, type PipelineName, type Schedule, type WorkspaceConfig } from './config.ts';
 import { kafkaConnectionFor, postgresTarget, postgresUrl, postgresUsesTls, restAuthFor, s3ConfigFor } from './resolve.ts';
 import type { SecretStore } from './secrets.ts';
@@ -58,7 +59,10 @@ export async function openWorkspace(config: WorkspaceConfig, secrets: SecretStor
   const s3 = c.s3 ? await s3ConfigFor(c.s3, secrets) : undefined;
   const kafka = c.kafka ? await kafkaConnectionFor(c.kafka, secrets) : null;
   let pgUrl: string | null = null;
-  if (c.postgres) {
+  let embedded: SharedPglite | null = null;
+  if (c.postgres?.embedded !== undefined) {
+    embedded = await sharedPglite(c.postgres.embedded);
+  } else if (c.postgres) {
     const target = await postgresTarget(c.postgres, secrets, 'connections.postgres');
     pgUrl = postgresUrl(target, await postgresUsesTls(target, AbortSignal.timeout(TLS_QUESTION_MS)));
   }
@@ -68,6 +72,7 @@ export async function openWorkspace(config: WorkspaceConfig, secrets: SecretStor
     catalog = await openCatalog(config, secrets, files.io, locations.warehouse);
   } catch (err) {
     files.close();
+    await embedded?.release();
     throw err;
   }
 
@@ -97,7 +102,7 @@ export async function openWorkspace(config: WorkspaceConfig, secrets: SecretStor
   return {
     config, catalog, io: files.io, locations,
     postgresUrl: pgUrl,
-    source: pgUrl === null ? null : postgresSource(pgUrl),
+    source: embedded ? embedded.source : pgUrl === null ? null : postgresSource(pgUrl),
     kafka,
     pipelines: { event_aggregation: eventAggregation, etl_moderation: etl, verify: verifyConfigFor(etl, p.verify.sampleRows) },
     schedules: { event_aggregation: { ...ea.schedule }, etl_moderation: { ...p.etl_moderation.schedule }, verify: { ...p.verify.schedule } },
@@ -108,6 +113,7 @@ export async function openWorkspace(config: WorkspaceConfig, secrets: SecretStor
         await catalog.close();
       } finally {
         files.close();
+        await embedded?.release();
       }
     },
   };

@@ -4,7 +4,10 @@
  * 28P01 a wrong password, 28000 a refused user, 3D000 a missing database (reported after login,
  * which is when the server checks it).
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sharedPglite } from '../../sources/pglite-source.ts';
 import pg from 'pg';
 import { SOURCE_TABLES } from '../../pipelines/etl-moderation/extract.ts';
 import type { WorkspaceConfig } from './config.ts';
@@ -21,6 +24,7 @@ interface PgError {
 export async function testPostgres(run: TestRun, config: WorkspaceConfig, secrets: SecretStore): Promise<void> {
   const settings = config.connections.postgres;
   if (!settings) throw new StepFailure('No Postgres source is configured: set connections.postgres (a URL, or host, port, user and database).');
+  if (settings.embedded !== undefined) return testEmbedded(run, settings.embedded);
   const target = await postgresTarget(settings, secrets, 'connections.postgres');
   const client = await postgresSteps(run, target, 'Postgres');
   try {
@@ -119,4 +123,18 @@ async function tlsOptions(t: PostgresTarget): Promise<TlsOptions> {
     servername: t.host, ca, rejectUnauthorized: verify,
     checkServerIdentity: t.sslmode === 'verify-full' ? undefined : () => undefined,
   };
+}
+
+/** An embedded PGlite folder: it opens, and it has the tables etl_moderation reads. */
+async function testEmbedded(run: TestRun, dir: string): Promise<void> {
+  await run.step('database', `PGlite source in ${dir}`, async () => {
+    if (!existsSync(join(dir, 'PG_VERSION'))) throw new StepFailure(`${dir} is not a PGlite data folder (no PG_VERSION): run "npm run demo" to create the embedded source, or point connections.postgres at a server`);
+    const shared = await sharedPglite(dir);
+    try {
+      const counts = await shared.source.readSnapshot(async (s) => Promise.all(Object.keys(SOURCE_TABLES).map(async (t) => `${t} ${await s.count(t)}`)));
+      return { value: undefined, detail: `PGlite source in ${dir}: ${counts.join(', ')}` };
+    } finally {
+      await shared.release();
+    }
+  });
 }

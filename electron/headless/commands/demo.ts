@@ -8,7 +8,6 @@ import { parseArgs } from 'node:util';
 import type { VerifyReportView } from '../../../core/api/contract.ts';
 import { embeddedWorkspace, pyicebergSnippet } from '../../../core/demo/embedded-workspace.ts';
 import { Runtime } from '../../../core/engine/runtime.ts';
-import { pgliteSource } from '../../../core/sources/pglite-source.ts';
 import { formatVerifyReport } from '../../../core/pipelines/verify/format.ts';
 import type { VerifyReport } from '../../../core/pipelines/verify/report.ts';
 import { cliContext, UsageError, type CliContext } from '../cli-context.ts';
@@ -22,11 +21,11 @@ export async function demoCommand(ctx: CliContext, dirFlag: string | undefined):
   const dir = dirFlag ?? '.floe/demo';
   const started = performance.now();
   const ws = await embeddedWorkspace(dir, { images });
-  const demo = cliContext([], ctx.json, ws.dir, () => Runtime.open({ dir: ws.dir, source: pgliteSource(ws.source, { description: `PGlite in ${ws.dir}/source` }) }));
+  const demo = cliContext([], ctx.json, ws.dir, () => Runtime.open({ dir: ws.dir }));
   try {
     if (!ctx.json) {
       ctx.err(`Floe demo workspace: ${ws.dir}`);
-      ctx.err(`  source: PGlite (${ws.generated ? 'generated' : 'reused'}): ${Object.entries(ws.counts).map(([t, n]) => `${t} ${count(n)}`).join(', ')}`);
+      ctx.err(`  source: PGlite in ${ws.sourceDir} (${ws.generated ? 'generated' : 'reused'}): ${Object.entries(ws.counts).map(([t, n]) => `${t} ${count(n)}`).join(', ')}`);
     }
     const etl = await runPipeline(demo, 'etl_moderation');
     if (etl.state !== 'success') {
@@ -51,6 +50,5 @@ export async function demoCommand(ctx: CliContext, dirFlag: string | undefined):
     return verify.state === 'success' ? 0 : 1;
   } finally {
     await demo.close();
-    await ws.source.close();
   }
 }

@@ -19,7 +19,7 @@ function engineWith(pipeline: PipelineDefinition<Res>, redact?: (s: string) => s
   const lock = sqliteRunLock(join(dir, 'catalog.db'), 'ws');
   const resources: Res[] = [];
   const engine = new Engine<Res>({
-    store, lock, pipelines: { [pipeline.name]: pipeline }, redact, stopGraceMs: 100,
+    store, lock, pipelines: () => ({ [pipeline.name]: pipeline }), redact, stopGraceMs: 100,
     openResources: async () => { const r: Res = { closed: false, close: async () => { r.closed = true; } }; resources.push(r); return r; },
   });
   const events: ApiEvent[] = [];
