@@ -122,9 +122,11 @@ export class Runtime {
   async startScheduler(onError: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): Promise<Scheduler<PipelineName>> {
     if (this.scheduler) return this.scheduler;
     const p = this.config.pipelines;
+    const available = pipelineDefinitions(this.config);
     const schedules = Object.fromEntries(PIPELINE_NAMES.map((name) => {
       const s = p[name].schedule;
-      return [name, { cron: s.cron, timeZone: s.timeZone, paused: s.paused }];
+      // A pipeline this workspace cannot run (event_aggregation without Kafka) is not scheduled.
+      return [name, { cron: available[name] ? s.cron : null, timeZone: s.timeZone, paused: s.paused }];
     })) as Record<PipelineName, { cron: string | null; timeZone: string; paused: boolean }>;
     this.scheduler = new Scheduler<PipelineName>({
       schedules, clock: this.options.clock, store: storeBackedState(this.store),
