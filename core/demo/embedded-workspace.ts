@@ -70,7 +70,7 @@ export function pyicebergSnippet(w: Pick<EmbeddedWorkspace, 'catalogFile' | 'war
   return [
     'from pyiceberg.catalog.sql import SqlCatalog',
     `catalog = SqlCatalog("${catalogName}", uri="sqlite:///${w.catalogFile}", warehouse="${w.warehouse}")`,
-    `df = catalog.load_table("${table}").scan().to_pandas()`,
-    'print(df.head())',
+    `rows = catalog.load_table("${table}").scan().to_arrow()`,
+    'print(rows.num_rows, rows.slice(0, 3).to_pylist())',
   ].join('\n');
 }

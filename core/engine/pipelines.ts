@@ -4,6 +4,11 @@
  */
 import type { JsonValue, PipelineName } from '../api/contract.ts';
 import { runVerify } from '../pipelines/verify/pipeline.ts';
+import { extractTable, SOURCE_TABLES } from '../pipelines/etl-moderation/extract.ts';
+import { transformFeatures } from '../pipelines/etl-moderation/pipeline.ts';
+import { loadTrainingData } from '../pipelines/etl-moderation/training-table.ts';
+import type { TrainingFeatureBuilder } from '../features/feature-builder.ts';
+import { formatIdentifier } from '../iceberg/catalog/catalog.ts';
 import type { VerifyReport } from '../pipelines/verify/report.ts';
 import type { Workspace } from './workspace/open.ts';
 import type { WorkspaceConfig } from './workspace/config.ts';
@@ -41,7 +46,62 @@ export function verifyPipeline(l: TaskLimits): PipelineDefinition<Workspace> {
   };
 }
 
+export function etlModerationPipeline(l: TaskLimits): PipelineDefinition<Workspace> {
+  return {
+    name: 'etl_moderation',
+    description: 'Postgres tables to raw Parquet, the 26 training features (FEATURES.md), moderation.training_data replaced in one snapshot',
+    tasks: [
+      {
+        name: 'extract', ...l,
+        run: async (ctx, ws) => {
+          if (!ws.source) throw new PermanentError('etl_moderation needs a Postgres source: set connections.postgres in the workspace configuration');
+          const c = ws.pipelines.etl_moderation;
+          for (const table of Object.keys(SOURCE_TABLES)) {
+            const location = `${c.rawRoot}/${table}/latest.parquet`;
+            const r = await extractTable(ws.source, table, ws.io(location), location, ctx);
+            ctx.metric(`${table}_rows`, r.rows);
+            ctx.metric(`${table}_bytes`, r.bytes);
+            ctx.log('info', `extracted ${table}: ${r.rows} rows (${r.bytes} bytes) to ${location}`);
+          }
+        },
+      },
+      {
+        name: 'transform', needs: ['extract'], ...l,
+        run: async (ctx, ws): Promise<TrainingFeatureBuilder> => {
+          // extract, which this needs, has checked the source exists.
+          const builder = await transformFeatures(ws.pipelines.etl_moderation, { catalog: ws.catalog, io: ws.io, source: ws.source! }, ctx, Date.now());
+          const m = builder.metrics();
+          ctx.metric('images', m.images);
+          ctx.metric('images_without_user', m.imagesWithoutUser);
+          ctx.metric('rows_per_decision_point', m.rowsPerDecisionPoint);
+          ctx.metric('label_positive', m.labelPositive);
+          ctx.metric('label_negative', m.labelNegative);
+          ctx.metric('window_source', m.source);
+          if (m.imagesWithoutUser > 0) ctx.log('warn', `${m.imagesWithoutUser} images have no user and are left out (FEATURES.md)`);
+          ctx.log('info', `transform: ${m.images} images from the ${m.source === 'windows' ? 'window tables (source A)' : 'milestone fallback (source B)'}`);
+          return builder;
+        },
+      },
+      {
+        name: 'load', needs: ['transform'], ...l,
+        run: async (ctx, ws) => {
+          const c = ws.pipelines.etl_moderation;
+          const builder = ctx.upstream<TrainingFeatureBuilder>('transform');
+          const m = builder.metrics();
+          const loaded = await loadTrainingData(ws.catalog, ws.io, builder.chunks(), {
+            'floe.run-id': ctx.runId, 'floe.pipeline': 'etl_moderation', 'floe.window-source': m.source,
+            'floe.images-without-user': String(m.imagesWithoutUser),
+          }, c.trainingTable, ctx.signal, (files, bytes) => ctx.log('info', `load: ${files} data files written (${bytes} bytes); committing`));
+          ctx.metric('rows', Number(loaded.records));
+          ctx.output('snapshots', { [formatIdentifier(c.trainingTable)]: loaded.snapshotId.toString() });
+          ctx.log('info', `load: committed snapshot ${loaded.snapshotId} of ${loaded.records} rows to ${formatIdentifier(c.trainingTable)}`);
+        },
+      },
+    ],
+  };
+}
+
 export function pipelineDefinitions(config: WorkspaceConfig): Partial<Record<PipelineName, PipelineDefinition<Workspace>>> {
   const p = config.pipelines;
-  return { verify: verifyPipeline(limits(p.verify)) };
+  return { etl_moderation: etlModerationPipeline(limits(p.etl_moderation)), verify: verifyPipeline(limits(p.verify)) };
 }

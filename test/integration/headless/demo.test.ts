@@ -23,7 +23,7 @@ describe('npm run demo: the embedded default with no services', () => {
     expect(snippet).toContain('SqlCatalog("floe_demo"');
 
     const rows = Number(/training_data: ([\d,]+) rows/.exec(first.stdout)![1]!.replace(/,/g, ''));
-    const py = await run(testBed().python, ['-c', `${snippet.replace('print(df.head())', 'print(len(df), [int(x) for x in sorted(set(df.decision_point_minutes))])')}`]);
+    const py = await run(testBed().python, ['-c', `${snippet.replace('print(rows.num_rows, rows.slice(0, 3).to_pylist())', "print(rows.num_rows, sorted(set(rows['decision_point_minutes'].to_pylist())))")}`]);
     expect(py.stdout.trim()).toBe(`${rows} [0, 5, 30]`);
 
     // A second demo reuses the generated source and replaces the table's contents: same rows, a new snapshot.
