@@ -1,17 +1,24 @@
 /**
- * Reading a table: pick the snapshot (current, by id, or as of a time), plan its live data files
- * from the manifests, and stream Arrow record batches of the projected columns, matching columns
- * by field id (so renamed and added columns read right) and stopping as soon as a row limit is
- * met. Tables with delete files are refused with a clear error rather than read wrong.
+ * Reading a table: pick the snapshot (current, by id, or as of a time), plan the live data files
+ * a row filter can match (plan.ts), and stream Arrow record batches of the projected columns,
+ * matching columns by field id (so renamed and added columns read right), with the filter
+ * evaluated exactly on every row and delete files applied, stopping as soon as a row limit is met.
  */
-import { makeData, makeVector, RecordBatch, Schema as ArrowSchema, Struct, type Data, type Field } from 'apache-arrow';
+import { makeData, RecordBatch, Schema as ArrowSchema, Struct, type Data } from 'apache-arrow';
 import type { FileIO } from '../../io/file-io.ts';
-import { inheritFromManifest, readManifest } from '../avro/manifest.ts';
-import { readManifestList } from '../avro/manifest-list.ts';
+import { bind, referencedTopLevelIds, TRUE, type Bound } from '../expressions/bind.ts';
+import { evaluateBatch, structLookup } from '../expressions/evaluate-arrow.ts';
+import type { Expression } from '../expressions/expression.ts';
 import { arrowFieldFromIceberg, FIELD_ID_KEY } from '../spec/arrow-schema.ts';
-import { NAME_MAPPING_PROPERTY, parseNameMapping, findMapped, type NameMapping } from '../spec/name-mapping.ts';
-import { EntryStatus, FileContent, ManifestContent, type DataFile, type NestedField, type Schema, type Snapshot, type TableMetadata } from '../spec/types.ts';
-import { ParquetReader } from '../parquet.ts';
+import { NAME_MAPPING_PROPERTY, parseNameMapping } from '../spec/name-mapping.ts';
+import type { DataFile, NestedField, Schema, Snapshot, TableMetadata } from '../spec/types.ts';
+import { maskIndices, takeBatch } from './arrow-take.ts';
+import { DeleteLoader, type FileDeletes } from './delete-apply.ts';
+import { readFileBatches, projectColumns } from './file-batches.ts';
+import { planFileStream, schemaOf, type FileScanTask, type PlanStats } from './plan.ts';
+
+export { planFileStream, planFiles, schemaOf, emptyPlanStats, type FileScanTask, type PlanOptions, type PlanStats } from './plan.ts';
+export { UnsupportedDeletesError } from './delete-index.ts';
 
 export interface ScanOptions {
   snapshotId?: bigint;
@@ -21,23 +28,16 @@ export interface ScanOptions {
   ref?: string;
   /** Column names of the table's schema, in the order wanted (default: all). */
   columns?: string[];
+  /** Only rows matching this filter (expressions/expression.ts); columns it reads need not be projected. */
+  filter?: Expression;
+  /** Match the filter's column names ignoring case (default: exact). */
+  caseSensitive?: boolean;
   /** Stop after this many rows. */
   limit?: number;
   batchSize?: number;
   signal?: AbortSignal;
-}
-
-export interface FileScanTask {
-  file: DataFile;
-  sequenceNumber: bigint;
-}
-
-export class UnsupportedDeletesError extends Error {
-  constructor(location: string, count: number) {
-    super(`Table ${location} has ${count} live delete file(s) (merge-on-read deletes), which Floe cannot apply yet; `
-      + 'reading it would return deleted rows. Rewrite the table (e.g. Spark rewrite_data_files) and try again.');
-    this.name = 'UnsupportedDeletesError';
-  }
+  /** Filled in by planning: files pruned and planned, delete files applied. */
+  stats?: PlanStats;
 }
 
 export function resolveSnapshot(md: TableMetadata, o: Pick<ScanOptions, 'snapshotId' | 'asOfTimestampMs' | 'ref'> = {}): Snapshot | undefined {
@@ -58,142 +58,90 @@ export function resolveSnapshot(md: TableMetadata, o: Pick<ScanOptions, 'snapsho
   return id === null || id === undefined ? undefined : resolveSnapshot(md, { snapshotId: id });
 }
 
-/**
- * The live data files of a snapshot, one manifest at a time, so a scan with a row limit stops
- * reading manifests as soon as it has its rows. Delete manifests are visible in the manifest list
- * itself, so a table with deletes is refused before a single row is returned.
- */
-export async function* planFileStream(io: FileIO, md: TableMetadata, snapshot: Snapshot | undefined, signal?: AbortSignal): AsyncGenerator<FileScanTask> {
-  if (!snapshot) return;
-  const manifests = readManifestList(await io.read(snapshot['manifest-list'], signal));
-  const liveDeletes = manifests.filter((m) => m.content === ManifestContent.Deletes)
-    .reduce((n, m) => n + m.addedFilesCount + m.existingFilesCount, 0);
-  if (liveDeletes > 0) throw new UnsupportedDeletesError(md.location, liveDeletes);
-  for (const m of manifests) {
-    if (m.content === ManifestContent.Deletes) continue;
-    // v2 lists count live files; a manifest with no added or existing files holds nothing to read.
-    if (m.addedFilesCount === 0 && m.existingFilesCount === 0 && md['format-version'] >= 2) continue;
-    const { entries } = readManifest(await io.read(m.manifestPath, signal));
-    for (const raw of entries) {
-      const e = inheritFromManifest(raw, m);
-      if (e.status === EntryStatus.Deleted) continue;
-      if (e.dataFile.content !== FileContent.Data) throw new UnsupportedDeletesError(md.location, 1);
-      yield { file: e.dataFile, sequenceNumber: e.sequenceNumber ?? 0n };
-    }
-  }
-}
-
-/** Every live data file of a snapshot. */
-export async function planFiles(io: FileIO, md: TableMetadata, snapshot: Snapshot | undefined, signal?: AbortSignal): Promise<FileScanTask[]> {
-  const tasks: FileScanTask[] = [];
-  for await (const t of planFileStream(io, md, snapshot, signal)) tasks.push(t);
-  return tasks;
-}
-
-export function schemaOf(md: TableMetadata, snapshot: Snapshot | undefined): Schema {
-  // Time travel reads with the schema the snapshot was written with.
-  const id = snapshot?.['schema-id'] ?? md['current-schema-id'];
-  return md.schemas.find((s) => s['schema-id'] === id) ?? md.schemas.find((s) => s['schema-id'] === md['current-schema-id'])!;
-}
-
 /** Streams the rows of a table as Arrow record batches of the projected columns. */
 export async function* scanTable(io: FileIO, md: TableMetadata, o: ScanOptions = {}): AsyncGenerator<RecordBatch> {
   const snapshot = resolveSnapshot(md, o);
   if ((o.limit ?? Infinity) <= 0) return;
-  async function* files() {
-    for await (const t of planFileStream(io, md, snapshot, o.signal)) yield t.file;
-  }
-  yield* scanFiles(io, md, files(), schemaOf(md, snapshot), o);
+  const schema = schemaOf(md, snapshot);
+  // Bound here first so that a bad filter fails before any manifest is read.
+  if (o.filter) bind(schema, o.filter, { caseSensitive: o.caseSensitive });
+  const tasks = planFileStream(io, md, snapshot, o.signal, { filter: o.filter, caseSensitive: o.caseSensitive, stats: o.stats });
+  yield* scanFiles(io, md, tasks, schema, o);
 }
 
 /**
- * Streams the rows of the given data files, read with `schema` (by field id, like scanTable).
- * For callers that chose the files themselves, e.g. compaction reading the files it rewrites.
+ * Streams the rows of the given data files (or planned tasks, whose delete files are applied),
+ * read with `schema` by field id like scanTable. For callers that chose the files themselves,
+ * e.g. compaction reading the files it rewrites.
  */
 export async function* scanFiles(
-  io: FileIO, md: TableMetadata, files: Iterable<DataFile> | AsyncIterable<DataFile>, schema: Schema,
-  o: Pick<ScanOptions, 'columns' | 'limit' | 'batchSize' | 'signal'> = {},
+  io: FileIO, md: TableMetadata, files: Iterable<DataFile | FileScanTask> | AsyncIterable<DataFile | FileScanTask>, schema: Schema,
+  o: Pick<ScanOptions, 'columns' | 'limit' | 'batchSize' | 'signal' | 'filter' | 'caseSensitive'> = {},
 ): AsyncGenerator<RecordBatch> {
-  const fields = project(schema, o.columns);
-  const arrowSchema = new ArrowSchema(fields.map(arrowFieldFromIceberg));
+  const fields = projectColumns(schema, o.columns);
+  const outSchema = new ArrowSchema(fields.map(arrowFieldFromIceberg));
   const mapping = md.properties[NAME_MAPPING_PROPERTY] ? parseNameMapping(md.properties[NAME_MAPPING_PROPERTY]) : undefined;
+  const filter = o.filter ? bind(schema, o.filter, { caseSensitive: o.caseSensitive }) : TRUE;
   let remaining = o.limit ?? Infinity;
-  if (remaining <= 0) return;
-  for await (const file of files) {
+  if (remaining <= 0 || filter.op === 'false') return;
+  let loader: DeleteLoader | undefined;
+  for await (const item of files) {
     o.signal?.throwIfAborted();
-    const reader = await ParquetReader.open(io, file.filePath, Number(file.fileSizeInBytes), o.signal);
-    const fileColumns = await reader.fieldIds();
-    const wanted = fields.map((f) => fileColumns.get(f.id) ?? mappedColumn(mapping, f, fileColumns));
-    const readNames = [...new Set(wanted.filter((n): n is string => n !== undefined))];
+    const task: FileScanTask = 'filePath' in item ? { file: item, sequenceNumber: 0n } : item;
+    const file = { path: task.file.filePath, sizeInBytes: Number(task.file.fileSizeInBytes), recordCount: Number(task.file.recordCount) };
+    let deletes: FileDeletes | undefined;
+    if (task.deletes && task.deletes.length > 0) {
+      loader ??= new DeleteLoader(io, schema, md.location, { mapping, signal: o.signal });
+      deletes = await loader.forDataFile(task.file.filePath, task.deletes);
+    }
     const limit = Number.isFinite(remaining) ? remaining : undefined;
-    const source = readNames.length > 0
-      ? reader.batches({ columns: readNames, limit, batchSize: o.batchSize })
-      : countOnly(Number(file.recordCount), limit);
-    for await (const batch of source) {
-      const out = toTableBatch(arrowSchema, fields, wanted, batch, file.filePath);
-      const rows = Math.min(out.numRows, remaining);
-      yield rows < out.numRows ? out.slice(0, rows) : out;
+    if (filter.op === 'true' && !deletes) {
+      // Nothing to drop: the reader itself stops at the limit.
+      for await (const batch of readFileBatches(io, file, fields, { limit, batchSize: o.batchSize, signal: o.signal, mapping })) {
+        const rows = Math.min(batch.numRows, remaining);
+        yield rows < batch.numRows ? batch.slice(0, rows) : batch;
+        remaining -= rows;
+        if (remaining <= 0) return;
+      }
+      continue;
+    }
+    for await (const batch of filteredFile(io, file, schema, fields, outSchema, filter, deletes, { batchSize: o.batchSize, signal: o.signal, mapping })) {
+      const rows = Math.min(batch.numRows, remaining);
+      yield rows < batch.numRows ? batch.slice(0, rows) : batch;
       remaining -= rows;
       if (remaining <= 0) return;
     }
   }
 }
 
-function project(schema: Schema, columns: string[] | undefined): NestedField[] {
-  if (!columns) return schema.fields;
-  return columns.map((name) => {
-    const f = schema.fields.find((x) => x.name === name);
-    if (!f) throw new Error(`No column "${name}" in the table; its columns are ${schema.fields.map((x) => x.name).join(', ')}`);
-    return f;
-  });
-}
-
-function mappedColumn(mapping: NameMapping | undefined, f: NestedField, fileColumns: Map<number, string>): string | undefined {
-  if (!mapping || fileColumns.size > 0) return undefined; // a file with ids is read by ids only
-  const m = mapping.find((x) => x['field-id'] === f.id);
-  return m?.names[0] ?? findMapped(mapping, f.name)?.names[0];
-}
-
-/** Batches of only a row count, for projections that read no column present in the file. */
-async function* countOnly(rows: number, limit: number | undefined): AsyncGenerator<RecordBatch> {
-  const n = Math.min(rows, limit ?? rows);
-  yield new RecordBatch(new ArrowSchema([]), makeData({ type: new Struct([]), length: n, nullCount: 0, children: [] }));
-}
-
-/** Re-labels a file's batch with the table's columns: by field id, nulls for columns the file predates. */
-function toTableBatch(target: ArrowSchema, fields: NestedField[], wanted: (string | undefined)[], batch: RecordBatch, path: string): RecordBatch {
-  const children: Data[] = fields.map((f, i) => {
-    const name = wanted[i];
-    const targetField = target.fields[i] as Field;
-    if (name === undefined) {
-      if (f.required) throw new Error(`Data file ${path} has no column for required field "${f.name}" (id ${f.id})`);
-      return makeData({ type: targetField.type, length: batch.numRows, nullCount: batch.numRows, nullBitmap: new Uint8Array(Math.ceil(batch.numRows / 8)) } as never);
+/**
+ * One file's rows that pass the filter and are not deleted. Reads the projected columns plus those
+ * the filter and the equality deletes compare, then keeps the projected ones.
+ */
+async function* filteredFile(
+  io: FileIO, file: { path: string; sizeInBytes: number; recordCount: number }, schema: Schema, fields: NestedField[], outSchema: ArrowSchema,
+  filter: Bound, deletes: FileDeletes | undefined, o: Parameters<typeof readFileBatches>[3],
+): AsyncGenerator<RecordBatch> {
+  const needed = new Set([...fields.map((f) => f.id), ...referencedTopLevelIds(filter), ...(deletes?.fieldIds ?? [])]);
+  const readFields = schema.fields.filter((f) => needed.has(f.id));
+  const outPositions = fields.map((f) => readFields.findIndex((r) => r.id === f.id));
+  let firstRow = 0;
+  for await (const batch of readFileBatches(io, file, readFields, o)) {
+    const rows = batch.numRows;
+    const columns = new Map<number, Data>(readFields.map((f, i) => [f.id, batch.getChildAt(i)!.data[0]!]));
+    const keep = evaluateBatch(filter, rows, structLookup(columns), `data file ${file.path}`);
+    if (deletes) {
+      const deleted = new Uint8Array(rows);
+      deletes.markDeleted(columns, firstRow, rows, deleted);
+      for (let i = 0; i < rows; i++) keep[i]! &= deleted[i]! ^ 1;
     }
-    const column = batch.getChild(name);
-    if (!column) throw new Error(`Data file ${path}: column "${name}" was not read`);
-    return promote(column.data.length === 1 ? column.data[0]! : concat(column.data), targetField, path);
-  });
-  return new RecordBatch(target, makeData({ type: new Struct(target.fields), length: batch.numRows, nullCount: 0, children }));
-}
-
-function concat(chunks: readonly Data[]): Data {
-  return makeVector(chunks as Data[]).data.length === 1 ? makeVector(chunks as Data[]).data[0]! : chunks.reduce((a, b) => makeVector([a, b]).data[0]!);
-}
-
-/** Allowed type promotions (int -> long, float -> double) and exact matches. */
-function promote(data: Data, target: Field, path: string): Data {
-  if (data.type.typeId === target.type.typeId && String(data.type) === String(target.type)) return data;
-  const t = String(target.type);
-  const s = String(data.type);
-  if (t === 'Int64' && s === 'Int32') return widen(data, target, (v: Int32Array) => BigInt64Array.from(v, (x) => BigInt(x)));
-  if (t === 'Float64' && s === 'Float32') return widen(data, target, (v: Float32Array) => Float64Array.from(v));
-  // Timestamp units/zones and string views differ only in Arrow labels; the values are the same.
-  if (data.type.typeId === target.type.typeId) return makeData({ ...data, type: target.type } as never);
-  throw new Error(`Data file ${path}: column "${target.name}" is ${s} in the file but ${t} in the table, and Iceberg allows no such promotion`);
-}
-
-function widen<T>(data: Data, target: Field, convert: (v: T) => ArrayLike<unknown>): Data {
-  return makeData({ type: target.type, length: data.length, nullCount: data.nullCount, nullBitmap: data.nullBitmap, data: convert(data.values as T) } as never);
+    firstRow += rows;
+    const indices = maskIndices(keep);
+    if (indices.length === 0) continue;
+    const children = outPositions.map((at) => batch.data.children[at]!);
+    const projected = new RecordBatch(outSchema, makeData({ type: new Struct(outSchema.fields), length: rows, nullCount: 0, children }));
+    yield takeBatch(projected, indices);
+  }
 }
 
 export { FIELD_ID_KEY };

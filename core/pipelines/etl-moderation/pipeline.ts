@@ -2,6 +2,10 @@
  * etl_moderation: extract the five source tables to raw Parquet, compute the training features
  * from those files (and the window tables when all three can be read: source A; else the
  * milestone fallback: source B), and replace moderation.training_data in one snapshot.
+ *
+ * Memory: users and images are held (indexed by id); flags, windows, comments and milestones
+ * stream through the feature computation one record batch at a time, and the output rows stream
+ * from it into the Parquet writer, so no table is ever whole in memory.
  */
 import { randomUUID } from 'node:crypto';
 import type { RecordBatch } from 'apache-arrow';
@@ -9,15 +13,13 @@ import type { Catalog, TableIdentifier } from '../../iceberg/catalog/catalog.ts'
 import type { FileIOFor } from '../../iceberg/catalog/metadata-files.ts';
 import { ParquetReader } from '../../iceberg/parquet.ts';
 import { scanTable } from '../../iceberg/read/scan.ts';
-import { computeTrainingFeatures, type FeatureMetrics } from '../../features/training-features.ts';
-import type {
-  CommentsColumns, FeatureInputs, FlagsColumns, ImagesColumns, MilestonesColumns, UsersColumns, WindowColumns,
-} from '../../features/feature-inputs.ts';
+import { TrainingFeatureBuilder, type FeatureMetrics, type TrainingChunk } from '../../features/feature-builder.ts';
+import type { NumberChunk, StringChunk } from '../../features/columns.ts';
 import type { SqlSource } from '../../sources/sql-source.ts';
 import type { TaskContext } from '../task-context.ts';
 import { extractTable, SOURCE_TABLES, type ExtractResult } from './extract.ts';
 import { loadTrainingData, TRAINING_TABLE } from './training-table.ts';
-import { readColumns, type ColumnKind } from './read-columns.ts';
+import { numbersOf, stringsOf } from './read-columns.ts';
 
 export interface EtlModerationConfig {
   /** Where raw extracts go: {rawRoot}/{table}/latest.parquet, e.g. s3://gourmetgram-datalake/raw. */
@@ -40,72 +42,137 @@ export function defaultEtlModerationConfig(bucketRoot: string): EtlModerationCon
   };
 }
 
+/** Wall time of one task of the run. */
+export interface TaskTiming { task: string; ms: number }
+
 export interface EtlModerationResult {
   runId: string;
   extracted: ExtractResult[];
   features: FeatureMetrics;
   snapshotId: string;
   rows: number;
+  /**
+   * extract:<table> for each table, transform, load. The transform's output streams into the load,
+   * so the time spent computing output rows is counted in transform and taken out of load.
+   */
+  timings: TaskTiming[];
 }
 
-async function* parquetBatches(io: FileIOFor, location: string): AsyncGenerator<RecordBatch> {
+export type EtlModerationDeps = { catalog: Catalog; io: FileIOFor; source: SqlSource };
+
+/** Feeds each batch to `use` (synchronously: the chunks it is handed are only valid until the next batch); the row count. */
+async function forEachBatch(batches: AsyncIterable<RecordBatch>, ctx: TaskContext, use: (b: RecordBatch) => void): Promise<number> {
+  let rows = 0;
+  for await (const b of batches) {
+    ctx.signal?.throwIfAborted();
+    use(b);
+    rows += b.numRows;
+    ctx.advance?.(b.numRows);
+  }
+  return rows;
+}
+
+async function* rawBatches(io: FileIOFor, location: string, columns: string[], signal?: AbortSignal): AsyncGenerator<RecordBatch> {
   const fileIo = io(location);
-  const info = await fileIo.stat(location);
+  const info = await fileIo.stat(location, signal);
   if (!info) throw new Error(`${location} does not exist: the extract step did not write it`);
-  yield* (await ParquetReader.open(fileIo, location, info.size)).batches();
+  yield* (await ParquetReader.open(fileIo, location, info.size, signal)).batches({ columns });
 }
 
-const WINDOW_COLUMNS: Record<keyof WindowColumns, ColumnKind> = { image_id: 'string', window_start: 'micros', window_end: 'micros', event_count: 'number' };
+const WINDOW_COLUMNS = ['image_id', 'window_start', 'window_end', 'event_count'];
 
-/** The three window tables, or null (with the reason) when any cannot be read. */
-async function readWindowTables(catalog: Catalog, io: FileIOFor, c: EtlModerationConfig): Promise<{ views: WindowColumns; comments: WindowColumns } | string> {
-  const read = async (id: TableIdentifier) => {
-    const md = (await catalog.loadTable(id)).metadata;
-    return await readColumns(scanTable(io(md.location), md, { columns: Object.keys(WINDOW_COLUMNS) }), WINDOW_COLUMNS) as unknown as WindowColumns;
-  };
+/** Adds the view and comment windows (source A); the reason when any of the three tables cannot be read. */
+async function addWindowTables(b: TrainingFeatureBuilder, deps: EtlModerationDeps, c: EtlModerationConfig, ctx: TaskContext): Promise<string | null> {
   try {
-    const [views, comments] = await Promise.all([read(c.windowTables.views), read(c.windowTables.comments)]);
-    await catalog.loadTable(c.windowTables.flags); // must be readable too (FEATURES.md, source A)
-    return { views, comments };
+    // All three must be readable before any is used (FEATURES.md, source A).
+    const [views, comments] = await Promise.all([
+      deps.catalog.loadTable(c.windowTables.views), deps.catalog.loadTable(c.windowTables.comments), deps.catalog.loadTable(c.windowTables.flags),
+    ]);
+    for (const [kind, table] of [['views', views], ['comments', comments]] as const) {
+      const md = table.metadata;
+      const what = `window table ${md.location} (${kind})`;
+      const reuse = new Map<string, Float64Array>();
+      const rows = await forEachBatch(scanTable(deps.io(md.location), md, { columns: WINDOW_COLUMNS, signal: ctx.signal }), ctx, (batch) => {
+        const n = (name: string) => numbersOf(batch, name, what, reuse);
+        b.addWindows(kind, stringsOf(batch, 'image_id', what), n('window_start'), n('window_end'), n('event_count'));
+      });
+      ctx.log?.('info', `transform: read ${rows} ${kind} windows`);
+    }
+    return null;
   } catch (err) {
+    if (ctx.signal?.aborted) throw err;
+    b.resetWindowSource();
     return (err as Error).message;
   }
 }
 
+/** transform: the feature computation fed from the raw extracts and the window tables (or the fallback). */
+export async function transformFeatures(c: EtlModerationConfig, deps: EtlModerationDeps, ctx: TaskContext, now: number): Promise<TrainingFeatureBuilder> {
+  const b = new TrainingFeatureBuilder({
+    referenceTime: now * 1000, decisionPointsMinutes: c.decisionPointsMinutes, labelHorizonMicros: c.labelHorizonHours * 3_600_000_000,
+  });
+  type Columns = { s: (name: string) => StringChunk; n: (name: string) => NumberChunk };
+  const raw = async (table: string, columns: string[], use: (c: Columns) => void) => {
+    const location = `${c.rawRoot}/${table}/latest.parquet`;
+    const reuse = new Map<string, Float64Array>();
+    const rows = await forEachBatch(rawBatches(deps.io, location, columns, ctx.signal), ctx, (batch) => use({
+      s: (name) => stringsOf(batch, name, location), n: (name) => numbersOf(batch, name, location, reuse),
+    }));
+    ctx.log?.('info', `transform: read ${rows} ${table} rows`);
+  };
+  await raw('users', ['id', 'created_at'], ({ s, n }) => b.addUsers(s('id'), n('created_at')));
+  await raw('images', ['id', 'user_id', 'caption', 'category', 'uploaded_at'], ({ s, n }) => b.addImages(s('id'), s('user_id'), s('caption'), s('category'), n('uploaded_at')));
+  await raw('flags', ['image_id', 'created_at'], ({ s, n }) => b.addFlags(s('image_id'), n('created_at')));
+  const unreadable = await addWindowTables(b, deps, c, ctx);
+  if (unreadable !== null) {
+    ctx.log?.('info', `window tables not readable (${unreadable}); using the milestone fallback (source B)`);
+    await raw('comments', ['image_id', 'created_at'], ({ s, n }) => b.addComments(s('image_id'), n('created_at')));
+    await raw('image_milestones', ['image_id', 'milestone_type', 'milestone_value', 'reached_at'], ({ s, n }) => b.addMilestones(
+      s('image_id'), s('milestone_type'), n('milestone_value'), n('reached_at'),
+    ));
+  }
+  return b;
+}
+
+/** Passes chunks through, adding up the time spent computing them. */
+function* timed(chunks: Iterable<TrainingChunk>, spent: { ms: number }): Generator<TrainingChunk> {
+  const it = chunks[Symbol.iterator]();
+  for (;;) {
+    const t0 = performance.now();
+    const next = it.next();
+    spent.ms += performance.now() - t0;
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
 export async function runEtlModeration(
-  c: EtlModerationConfig, deps: { catalog: Catalog; io: FileIOFor; source: SqlSource }, ctx: TaskContext = {}, runId: string = randomUUID(), now = Date.now(),
+  c: EtlModerationConfig, deps: EtlModerationDeps, ctx: TaskContext = {}, runId: string = randomUUID(), now = Date.now(),
 ): Promise<EtlModerationResult> {
+  const timings: TaskTiming[] = [];
   const extracted: ExtractResult[] = [];
   for (const table of Object.keys(SOURCE_TABLES)) {
     const location = `${c.rawRoot}/${table}/latest.parquet`;
+    const t0 = performance.now();
     extracted.push(await extractTable(deps.source, table, deps.io(location), location, ctx));
+    timings.push({ task: `extract:${table}`, ms: performance.now() - t0 });
     ctx.log?.('info', `extracted ${table}: ${extracted.at(-1)!.rows} rows to ${location}`);
   }
-  const raw = (table: string, columns: Record<string, ColumnKind>) => readColumns(parquetBatches(deps.io, `${c.rawRoot}/${table}/latest.parquet`), columns);
-  const users = await raw('users', { id: 'string', created_at: 'micros' });
-  const images = await raw('images', { id: 'string', user_id: 'string', caption: 'string', category: 'string', uploaded_at: 'micros' });
-  const flags = await raw('flags', { image_id: 'string', created_at: 'micros' });
-  const windows = await readWindowTables(deps.catalog, deps.io, c);
-  let source: FeatureInputs['source'];
-  if (typeof windows === 'string') {
-    ctx.log?.('info', `window tables not readable (${windows}); using the milestone fallback (source B)`);
-    source = {
-      kind: 'milestones',
-      comments: await raw('comments', { image_id: 'string', created_at: 'micros' }) as unknown as CommentsColumns,
-      milestones: await raw('image_milestones', { image_id: 'string', milestone_type: 'string', milestone_value: 'number', reached_at: 'micros' }) as unknown as MilestonesColumns,
-    };
-  } else {
-    source = { kind: 'windows', ...windows };
-  }
-  const { rows, metrics } = computeTrainingFeatures({
-    // The column kinds asked of readColumns give exactly these element types.
-    users: users as unknown as UsersColumns, images: images as unknown as ImagesColumns, flags: flags as unknown as FlagsColumns, source,
-    referenceTime: now * 1000, decisionPointsMinutes: c.decisionPointsMinutes, labelHorizonMicros: c.labelHorizonHours * 3_600_000_000,
-  });
+
+  const t1 = performance.now();
+  const builder = await transformFeatures(c, deps, ctx, now);
+  const metrics = builder.metrics();
+  const inputsMs = performance.now() - t1;
+  ctx.log?.('info', `transform: ${metrics.images} images, window source ${metrics.source}; writing ${metrics.images * c.decisionPointsMinutes.length} rows`);
   if (metrics.imagesWithoutUser > 0) ctx.log?.('warn', `${metrics.imagesWithoutUser} images have no user and were left out`);
-  const loaded = await loadTrainingData(deps.catalog, deps.io, rows, {
+
+  const t2 = performance.now();
+  const computing = { ms: 0 };
+  const loaded = await loadTrainingData(deps.catalog, deps.io, timed(builder.chunks(), computing), {
     'floe.run-id': runId, 'floe.pipeline': 'etl_moderation', 'floe.window-source': metrics.source,
     'floe.images-without-user': String(metrics.imagesWithoutUser),
-  }, c.trainingTable, ctx.signal);
-  return { runId, extracted, features: metrics, snapshotId: loaded.snapshotId.toString(), rows: rows.image_id.length };
+  }, c.trainingTable, ctx.signal, (files, bytes) => ctx.log?.('info', `load: ${files} data files written (${bytes} bytes); committing`));
+  timings.push({ task: 'transform', ms: inputsMs + computing.ms }, { task: 'load', ms: performance.now() - t2 - computing.ms });
+  ctx.log?.('info', `load: committed snapshot ${loaded.snapshotId} of ${loaded.records} rows`);
+  return { runId, extracted, features: metrics, snapshotId: loaded.snapshotId.toString(), rows: Number(loaded.records), timings };
 }
