@@ -26,6 +26,8 @@ export interface EngineOptions<R extends RunResources> {
   openResources: () => Promise<R>;
   redact?: Redactor;
   stopGraceMs?: number;
+  /** How often a run checks the run store for a cancel asked by another process; default 500 ms. */
+  cancelPollMs?: number;
 }
 
 /** Refused because the pipeline already runs; `holder` names the run and where it runs. */
@@ -89,7 +91,12 @@ export class Engine<R extends RunResources> {
     }
     this.emit({ type: 'run', run: runSummary(run) });
     const controller = new AbortController();
+    // A cancel asked for from another process (its UI, the CLI) arrives through the run store.
+    const watch = setInterval(() => {
+      if (this.o.store.cancelRequested(runId)) controller.abort(new Error('cancelled by the user (from another process)'));
+    }, this.o.cancelPollMs ?? 500);
     const done = this.execute(definition, run, controller.signal).finally(async () => {
+      clearInterval(watch);
       this.active.delete(runId);
       await attempt.lock.release().catch(() => undefined);
     });

@@ -15,6 +15,14 @@ export interface ParquetEncodeOptions {
   rowGroupRows: number;
   /** File key-value metadata (e.g. iceberg.schema). */
   keyValueMetadata?: Map<string, string>;
+  /**
+   * Dictionary encoding, on unless turned off here, per column by name in `dictionaryColumns`.
+   * It pays on repetitive columns; on unique ones (ids) it costs time and saves nothing.
+   */
+  dictionary?: boolean;
+  dictionaryColumns?: Record<string, boolean>;
+  /** Min/max statistics per column chunk (the default: scans prune files and row groups with them), or none. */
+  statistics?: 'chunk' | 'none';
 }
 
 const COMPRESSION: Record<ParquetCompression, pw.Compression> = {
@@ -58,9 +66,11 @@ export async function* streamParquet(
   let props = new pw.WriterPropertiesBuilder()
     .setCompression(COMPRESSION[o.compression])
     .setMaxRowGroupSize(o.rowGroupRows)
-    .setStatisticsEnabled(pw.EnabledStatistics.Chunk)
+    .setStatisticsEnabled(o.statistics === 'none' ? pw.EnabledStatistics.None : pw.EnabledStatistics.Chunk)
     .setCreatedBy('floe');
   if (o.keyValueMetadata) props = props.setKeyValueMetadata(o.keyValueMetadata);
+  if (o.dictionary !== undefined) props = props.setDictionaryEnabled(o.dictionary);
+  for (const [column, on] of Object.entries(o.dictionaryColumns ?? {})) props = props.setColumnDictionaryEnabled(column, on);
   const it = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
   const first = await it.next();
   // The streaming writer takes its schema from the first batch, so it cannot write a file of none.
@@ -70,9 +80,11 @@ export async function* streamParquet(
   }
   let pending: IteratorResult<RecordBatch> | undefined = first;
   let failure: unknown;
+  let stopping = false;
   const input = new ReadableStream<pw.RecordBatch>({
     async pull(controller) {
       try {
+        if (stopping) { controller.close(); return; }
         const next = pending ?? await it.next();
         pending = undefined;
         if (next.done) { controller.close(); return; }
@@ -89,8 +101,56 @@ export async function* streamParquet(
       }
     },
   });
-  for await (const chunk of await pw.transformParquetStream(input, props.build()) as AsyncIterable<Uint8Array>) yield chunk;
+  const reader = (await pw.transformParquetStream(input, props.build()) as ReadableStream<Uint8Array>).getReader();
+  let finished = false;
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) yield r.value;
+    finished = true;
+  } finally {
+    if (!finished) {
+      // The consumer stopped early (a cancelled run, a failed upload). Cancelling the wasm writer
+      // mid-file makes it panic and take the process down, so end its input and let it finish.
+      stopping = true;
+      await it.return?.();
+      while (!(await reader.read()).done);
+    }
+  }
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * Read errors behind parquet-wasm calls. A rejected read reaches parquet-wasm as a Rust panic
+ * that kills the process, whatever bytes are returned instead, so a failed read is never answered:
+ * it is recorded here, and the caller's race against `failed` raises it. The wasm call left waiting
+ * is dropped with its reader (rare, and far better than a crash).
+ */
+class ReadFailures {
+  private readonly listeners = new Set<(err: unknown) => void>();
+  first: unknown;
+  failed = false;
+
+  record(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.first = err;
+    for (const l of this.listeners) l(err);
+  }
+
+  /** `work`, or the first read error behind it, whichever comes first. */
+  race<T>(work: Promise<T>, path: string): Promise<T> {
+    if (this.failed) return Promise.reject(readError(this.first, path));
+    let listener: ((err: unknown) => void) | undefined;
+    const failure = new Promise<never>((_, reject) => {
+      listener = (err) => reject(readError(err, path));
+      this.listeners.add(listener);
+    });
+    return Promise.race([work, failure]).finally(() => this.listeners.delete(listener!));
+  }
+}
+
+function readError(err: unknown, path: string): Error {
+  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return err;
+  return new Error(`Reading Parquet file ${path} failed: ${errorText(err)}`, { cause: err });
 }
 
 /**
@@ -104,7 +164,8 @@ class RangedBlob extends Blob {
     private readonly path: string,
     private readonly start: number,
     private readonly end: number,
-    private readonly signal?: AbortSignal,
+    private readonly signal: AbortSignal | undefined,
+    readonly failures: ReadFailures,
   ) {
     super([]);
   }
@@ -117,12 +178,17 @@ class RangedBlob extends Blob {
   override slice(start = 0, end = this.size): Blob {
     const s = Math.min(Math.max(0, start < 0 ? this.size + start : start), this.size);
     const e = Math.min(Math.max(s, end < 0 ? this.size + end : end), this.size);
-    return new RangedBlob(this.io, this.path, this.start + s, this.start + e, this.signal);
+    return new RangedBlob(this.io, this.path, this.start + s, this.start + e, this.signal, this.failures);
   }
 
   override async arrayBuffer(): Promise<ArrayBuffer> {
-    const bytes = await this.io.readRange(this.path, this.start, this.end - this.start, this.signal);
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    try {
+      const bytes = await this.io.readRange(this.path, this.start, this.end - this.start, this.signal);
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    } catch (err) {
+      this.failures.record(err);
+      return new Promise<never>(() => undefined); // see ReadFailures
+    }
   }
 }
 
@@ -134,15 +200,19 @@ export interface ParquetReadOptions {
 }
 
 export class ParquetReader {
-  private constructor(readonly path: string, private readonly file: pw.ParquetFile) {}
+  private constructor(readonly path: string, private readonly file: pw.ParquetFile, private readonly failures = new ReadFailures()) {}
 
   /** Opens a file of known size (from the manifest) and reads its footer. */
   static async open(io: FileIO, path: string, size: number, signal?: AbortSignal): Promise<ParquetReader> {
+    const failures = new ReadFailures();
+    let file: pw.ParquetFile;
     try {
-      return new ParquetReader(path, await pw.ParquetFile.fromFile(new RangedBlob(io, path, 0, size, signal)));
+      file = await failures.race(pw.ParquetFile.fromFile(new RangedBlob(io, path, 0, size, signal, failures)), path);
     } catch (err) {
+      if (failures.failed) throw err;
       throw new Error(`Cannot open Parquet file ${path}: ${errorText(err)}`, { cause: err });
     }
+    return new ParquetReader(path, file, failures);
   }
 
   /** A file already in memory (just encoded): its footer, without another read. */
@@ -205,13 +275,16 @@ export class ParquetReader {
     let stream: ReadableStream<pw.RecordBatch>;
     try {
       const columns = this.projection(o.columns);
-      stream = await this.file.stream({ columns, limit: o.limit, batchSize: o.batchSize ?? 65536, rowGroups: o.rowGroups });
+      stream = await this.failures.race(this.file.stream({ columns, limit: o.limit, batchSize: o.batchSize ?? 65536, rowGroups: o.rowGroups }), this.path);
     } catch (err) {
+      if (this.failures.failed) throw err;
       throw new Error(`Cannot read Parquet file ${this.path}: ${errorText(err)}`, { cause: err });
     }
-    for await (const wasmBatch of stream as unknown as AsyncIterable<pw.RecordBatch>) {
-      const table = tableFromIPC(wasmBatch.intoIPCStream());
-      yield* table.batches;
+    const reader = stream.getReader();
+    for (;;) {
+      const next = await this.failures.race(reader.read(), this.path);
+      if (next.done) return;
+      yield* tableFromIPC(next.value.intoIPCStream()).batches;
     }
   }
 }

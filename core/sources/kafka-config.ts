@@ -12,6 +12,12 @@ export interface KafkaConnection {
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * Which client reads message ranges: Floe's own wire-protocol reader (the default, several
+   * times faster), or kafkajs for what the wire reader does not serve (messages in the pre-0.11
+   * format, brokers without Fetch v4-11, SASL mechanisms other than PLAIN and SCRAM).
+   */
+  reader?: 'wire' | 'kafkajs';
 }
 
 export function kafkaClient(c: KafkaConnection): Kafka {

@@ -1,128 +1,88 @@
 /**
- * Reads exact offset ranges of Kafka topics: from given start offsets up to the high watermarks
- * taken when the run started, over every partition, then stops. This is what makes a batch run
- * repeatable: the range is fixed before the first message is read, and the caller stores where it
- * ended together with the data it produced.
+ * Reads exact offset ranges of Kafka topics: from given start offsets up to the ends taken when
+ * the run started, over every partition, then stops. This is what makes a batch run repeatable:
+ * the range is fixed before the first message is read, and the caller stores where it ended
+ * together with the data it produced.
+ *
+ * Two clients serve it: Floe's wire-protocol reader (core/sources/kafka/, the default) and kafkajs
+ * (`reader: 'kafkajs'` in the connection). When the wire reader finds something it does not serve
+ * (a broker too old for its request versions, messages in the pre-0.11 format) before it has
+ * handed over any message, kafkajs takes over on its own, and `onFallback` says why.
+ * Both read committed data only: aborted transactions are skipped, and a range ends at the last
+ * stable offset, never inside an open transaction.
  */
-import type { Kafka } from 'kafkajs';
+import { WireKafka } from './kafka/client.ts';
+import { KafkaUnsupportedError } from './kafka/errors.ts';
+import type { MessageBatch } from './kafka/messages.ts';
+import { kafkaClient, type KafkaConnection } from './kafka-config.ts';
+import { kafkajsOffsetsForTime, kafkajsReadRange, kafkajsWatermarks } from './kafka-range-reader-kafkajs.ts';
+
+export type { MessageBatch, RawMessage } from './kafka/messages.ts';
 
 export interface PartitionRange {
   partition: number;
   /** First offset to read. */
   from: bigint;
-  /** Offset to stop before (the high watermark when the run started). */
+  /** Offset to stop before (the end of the log when the run started). */
   to: bigint;
 }
 
 export interface PartitionWatermarks {
   partition: number;
+  /** The log start: older messages were deleted by retention. */
   low: bigint;
+  /** The last stable offset: the high watermark, or the first offset of a still-open transaction. */
   high: bigint;
 }
 
-export interface RawMessage {
-  topic: string;
-  partition: number;
-  /** Decimal, as Kafka gives it (a bigint per message would cost more than the message). */
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  /** Producer/broker timestamp, ms (not the event time: that is in the JSON). */
-  timestampMs: number;
-}
-
-export async function fetchWatermarks(kafka: Kafka, topic: string): Promise<PartitionWatermarks[]> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const topics = await admin.listTopics();
-    if (!topics.includes(topic)) throw new Error(`Kafka topic "${topic}" does not exist: check the topic name in the pipeline settings`);
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) })).sort((a, b) => a.partition - b.partition);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
-
 export interface ReadRangeOptions {
-  /** Called with each fetched batch, in offset order per partition; awaited (backpressure). */
-  onMessages: (messages: RawMessage[]) => Promise<void> | void;
+  /**
+   * Called with each record batch's messages in the range, in offset order per partition;
+   * awaited (backpressure). The batch and its buffers are reused after the callback returns.
+   */
+  onBatch: (batch: MessageBatch) => Promise<void> | void;
   signal?: AbortSignal;
   /** Give up if no progress is made for this long. */
   stallTimeoutMs?: number;
+  /** Told when kafkajs takes over from the wire reader, with the reason. */
+  onFallback?: (reason: string) => void;
+}
+
+async function withWire<T>(c: KafkaConnection, fn: (k: WireKafka) => Promise<T>): Promise<T> {
+  const kafka = new WireKafka(c);
+  try {
+    return await fn(kafka);
+  } finally {
+    kafka.close();
+  }
+}
+
+/** Runs `wire`; if the wire reader cannot serve this cluster and nothing was handed over yet, `kafkajs` instead. */
+async function withFallback<T>(c: KafkaConnection, wire: (k: WireKafka) => Promise<T>, kafkajs: (k: ReturnType<typeof kafkaClient>) => Promise<T>,
+  canFallBack: () => boolean = () => true, onFallback?: (reason: string) => void): Promise<T> {
+  if (c.reader === 'kafkajs') return kafkajs(kafkaClient(c));
+  try {
+    return await withWire(c, wire);
+  } catch (err) {
+    if (!(err instanceof KafkaUnsupportedError) || !canFallBack()) throw err;
+    onFallback?.((err as Error).message);
+    return kafkajs(kafkaClient(c));
+  }
+}
+
+/** Every partition's log start and stable end. Throws, naming the topic, if it does not exist. */
+export function fetchWatermarks(c: KafkaConnection, topic: string): Promise<PartitionWatermarks[]> {
+  return withFallback(c, (k) => k.watermarks(topic), (k) => kafkajsWatermarks(k, topic));
+}
+
+/** Per partition, the first offset with a timestamp at or after `ms` (the log end if none). */
+export function fetchOffsetsForTime(c: KafkaConnection, topic: string, ms: number): Promise<Map<number, bigint>> {
+  return withFallback(c, (k) => k.offsetsForTime(topic, ms), (k) => kafkajsOffsetsForTime(k, topic, ms));
 }
 
 /** Reads every message of `ranges` of one topic, then resolves. */
-export async function readRange(kafka: Kafka, topic: string, ranges: PartitionRange[], o: ReadRangeOptions): Promise<void> {
-  const pending = new Map(ranges.filter((r) => r.to > r.from).map((r) => [r.partition, r]));
-  if (pending.size === 0) return;
-  // A fresh group per run: Floe never trusts committed group offsets (the range comes from the
-  // table's snapshot), and a shared group would rebalance against a concurrent run.
-  const consumer = kafka.consumer({
-    groupId: `floe-range-${topic}-${process.pid}-${Date.now().toString(36)}`,
-    maxBytesPerPartition: 1024 * 1024, maxBytes: 3 * 1024 * 1024, maxWaitTimeInMs: 250,
-    allowAutoTopicCreation: false,
-  });
-  const stallMs = o.stallTimeoutMs ?? 60_000;
-  let lastProgress = Date.now();
-  let failure: Error | undefined;
-  let done!: () => void;
-  const finished = new Promise<void>((resolve) => { done = resolve; });
-  const onAbort = () => { failure = o.signal!.reason as Error; done(); };
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch, heartbeat }) => {
-        const range = pending.get(batch.partition);
-        if (!range || failure) return;
-        const out: RawMessage[] = [];
-        // Offsets compared as numbers: exact below 2^53, which a log reaches after centuries.
-        const from = Number(range.from);
-        const to = Number(range.to);
-        for (const m of batch.messages) {
-          const offset = Number(m.offset);
-          if (offset < from) continue;
-          if (offset >= to) break;
-          out.push({ topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, timestampMs: Number(m.timestamp) });
-        }
-        try {
-          if (out.length > 0) await o.onMessages(out);
-        } catch (err) {
-          failure = err as Error;
-          done();
-          return;
-        }
-        lastProgress = Date.now();
-        // The batch's last offset (or, for an empty batch, the high watermark - 1) tells how far
-        // the log has been read, across gaps left by compaction and transaction markers.
-        const next = BigInt(batch.lastOffset()) + 1n;
-        if (next >= range.to) {
-          pending.delete(batch.partition);
-          consumer.pause([{ topic, partitions: [batch.partition] }]);
-          if (pending.size === 0) done();
-        } else {
-          range.from = next > range.from ? next : range.from;
-        }
-        await heartbeat();
-      },
-    });
-    for (const r of pending.values()) consumer.seek({ topic, partition: r.partition, offset: r.from.toString() });
-    const stallCheck = setInterval(() => {
-      if (Date.now() - lastProgress > stallMs) {
-        failure = new Error(`Reading Kafka topic "${topic}" made no progress for ${stallMs / 1000} s `
-          + `(partitions still pending: ${[...pending.keys()].join(', ')}); is the broker reachable?`);
-        done();
-      }
-    }, 1000);
-    await finished;
-    clearInterval(stallCheck);
-    if (failure) throw failure;
-  } finally {
-    o.signal?.removeEventListener('abort', onAbort);
-    await consumer.disconnect().catch(() => undefined);
-  }
+export function readRange(c: KafkaConnection, topic: string, ranges: PartitionRange[], o: ReadRangeOptions): Promise<void> {
+  let delivered = false;
+  const counted: ReadRangeOptions = { ...o, onBatch: (b) => { delivered = true; return o.onBatch(b); } };
+  return withFallback(c, (k) => k.readRange(topic, ranges, counted), (k) => kafkajsReadRange(k, topic, ranges, o), () => !delivered, o.onFallback);
 }

@@ -6,7 +6,7 @@ import { cliContext, UsageError, workspaceDir, type CliContext } from './cli-con
 import { demoCommand } from './commands/demo.ts';
 import { logsCommand, runsCommand } from './commands/history.ts';
 import { maintenanceCommand, previewCommand, tableCommand, tablesCommand } from './commands/browse.ts';
-import { runCommand, verifyCommand } from './commands/run.ts';
+import { cancelCommand, runCommand, verifyCommand } from './commands/run.ts';
 import { serveCommand } from './commands/serve.ts';
 import { connectionsCommand, initCommand, scheduleCommand } from './commands/workspace.ts';
 
@@ -17,6 +17,7 @@ const USAGE = `usage: floe <command> [options] [--workspace DIR] [--json]
                                  create the workspace from your environment (PG*, AWS_*, KAFKA_BROKERS, ~/.pyiceberg.yaml)
   connections [test [postgres|kafka|s3|catalog]]
   run <event_aggregation|etl_moderation|verify>
+  cancel <run id>                stop a run (also one another process is running)
   verify                         run the checks and print the report
   runs [--pipeline P] [--state S] [--limit N] [--cursor C]
   logs <run id> [--follow]
@@ -29,7 +30,7 @@ const USAGE = `usage: floe <command> [options] [--workspace DIR] [--json]
                                  the API over HTTP on 127.0.0.1 (token printed at start) with the scheduler`;
 
 const COMMANDS: Record<string, (ctx: CliContext) => Promise<number>> = {
-  init: initCommand, connections: connectionsCommand, run: runCommand, verify: verifyCommand, runs: runsCommand, logs: logsCommand,
+  init: initCommand, connections: connectionsCommand, run: runCommand, cancel: cancelCommand, verify: verifyCommand, runs: runsCommand, logs: logsCommand,
   tables: tablesCommand, table: tableCommand, preview: previewCommand, schedule: scheduleCommand, maintenance: maintenanceCommand, serve: serveCommand,
 };
 

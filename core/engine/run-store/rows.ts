@@ -19,6 +19,7 @@ export interface RunRow {
   pid: number;
   start_token: string | null;
   log_file: string;
+  cancel_requested_at: number | null;
 }
 
 export interface AttemptRow {
@@ -70,6 +71,7 @@ export function runFromRow(row: RunRow, baseDir: string): Run {
     outputs: parseObject(row.outputs),
     owner: { host: row.host, pid: row.pid, startToken: row.start_token },
     logFile: isAbsolute(row.log_file) ? row.log_file : join(baseDir, row.log_file),
+    cancelRequestedAt: row.cancel_requested_at ?? null,
   };
 }
 

@@ -250,6 +250,21 @@ export class RunStore {
     });
   }
 
+  /** Asks the process running `id` to cancel it (it polls cancelRequested). Only for a queued or running run. */
+  requestCancel(id: string): Run {
+    return this.immediate(() => {
+      const run = this.requireRun(id, 'requestCancel');
+      if (run.state !== 'queued' && run.state !== 'running') throw new Error(`requestCancel: run ${id} already finished as ${run.state}.`);
+      this.stmt(`UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?) WHERE id = ?`).run(this.now(), id);
+      return this.requireRun(id, 'requestCancel');
+    });
+  }
+
+  cancelRequested(id: string): boolean {
+    const row = this.stmt(`SELECT cancel_requested_at FROM runs WHERE id = ?`).get(id) as { cancel_requested_at: number | null } | undefined;
+    return row?.cancel_requested_at !== null && row?.cancel_requested_at !== undefined;
+  }
+
   getRun(id: string): RunDetail | undefined {
     const row = this.stmt(`SELECT * FROM runs WHERE id = ?`).get(id) as RunRow | undefined;
     if (!row) return undefined;

@@ -60,6 +60,9 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (pipeline, key)
   ) STRICT, WITHOUT ROWID;
   `,
+  // A cancel asked for from another process (the app's UI for a run the CLI started): the
+  // process running it polls this and stops the run.
+  `ALTER TABLE runs ADD COLUMN cancel_requested_at INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -66,6 +66,8 @@ export interface Run {
   owner: ProcessOwner;
   /** Absolute path of the run's JSON-lines log (it may not exist yet if nothing was logged). */
   logFile: string;
+  /** When a cancel was asked for from another process; the process running the run acts on it. */
+  cancelRequestedAt: number | null;
 }
 
 export interface Progress {

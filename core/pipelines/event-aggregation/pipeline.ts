@@ -21,6 +21,11 @@ export interface EventAggregationConfig {
   rejectsLocation: string;
   /** Also commit the end offsets to this consumer group, for lag tools (never read back). */
   consumerGroup: string | null;
+  /**
+   * Where a topic's first run starts (ISO 8601 with an offset, or ms since the epoch): the first
+   * message at or after it. Unset: the earliest offset. Ignored once a table has stored offsets.
+   */
+  startTime?: string | number | null;
 }
 
 export const EVENT_KINDS: readonly EventKind[] = ['views', 'comments', 'flags'];
@@ -49,21 +54,31 @@ export interface EventAggregationResult {
 export async function runEventAggregation(
   config: EventAggregationConfig, deps: { catalog: Catalog; io: FileIOFor }, ctx: TaskContext = {}, runId: string = randomUUID(),
 ): Promise<EventAggregationResult> {
-  const kafka = kafkaClient(config.kafka);
+  const startTimeMs = startTimeOf(config.startTime);
   const processedAtMicros = Date.now() * 1000;
   const topics: TopicResult[] = [];
   for (const kind of EVENT_KINDS) {
     const result = await aggregateTopic({
       kind, topic: config.topics[kind], table: config.tables[kind], runId, windowMinutes: config.windowMinutes,
-      maxEventBytes: config.maxEventBytes, rejectsLocation: config.rejectsLocation, processedAtMicros,
-    }, { catalog: deps.catalog, io: deps.io, kafka }, ctx);
+      maxEventBytes: config.maxEventBytes, rejectsLocation: config.rejectsLocation, processedAtMicros, startTimeMs,
+    }, { catalog: deps.catalog, io: deps.io, kafka: config.kafka }, ctx);
     topics.push(result);
   }
+  const kafka = kafkaClient(config.kafka);
   // kafkajs records group offsets by joining the group and lingering a heartbeat (~5 s each). One
   // topic at a time: concurrent joins of one group rebalance against each other and can hang.
   const group = config.consumerGroup;
   if (group) for (const t of topics.filter((x) => x.snapshotId)) await commitGroupOffsets(kafka, group, t, ctx);
   return { runId, topics };
+}
+
+function startTimeOf(t: string | number | null | undefined): number | undefined {
+  if (t === null || t === undefined) return undefined;
+  const ms = typeof t === 'number' ? t : /(Z|[+-]\d{2}:?\d{2})$/i.test(t.trim()) ? Date.parse(t) : NaN;
+  if (!Number.isFinite(ms)) {
+    throw new Error(`event_aggregation start time ${JSON.stringify(t)} is not a time: give ISO 8601 with a UTC offset (e.g. 2026-03-01T00:00:00Z) or milliseconds since 1970`);
+  }
+  return ms;
 }
 
 /** Best effort: lag dashboards read group offsets; Floe's truth is the snapshot summary. */

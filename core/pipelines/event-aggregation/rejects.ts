@@ -44,6 +44,11 @@ export class RejectSpool {
     })}\n`);
   }
 
+  /** The spool's buffer is full: await drain() before adding more. */
+  get needsDrain(): boolean {
+    return this.out.writableNeedDrain;
+  }
+
   async drain(): Promise<void> {
     if (this.out.writableNeedDrain) await once(this.out, 'drain');
   }

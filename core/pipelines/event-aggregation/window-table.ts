@@ -7,7 +7,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { arrowSchemaFromIceberg } from '../../iceberg/spec/arrow-schema.ts';
 import type { PartitionSpec, Schema } from '../../iceberg/spec/types.ts';
 import { batchFromColumns, type ColumnValues } from '../../iceberg/arrow-build.ts';
-import type { WindowRow } from './window-counter.ts';
+import type { WindowChunk } from './window-counter.ts';
 
 export const WINDOW_SCHEMA: Schema = {
   type: 'struct', 'schema-id': 0, fields: [
@@ -42,30 +42,38 @@ export function checkWindowTable(schema: Schema, table: string): void {
   if (problems.length > 0) throw new Error(`Table ${table} cannot hold event windows: ${problems.join('; ')}`);
 }
 
-/** Window rows as record batches of the table's schema, at most `batchRows` rows each. */
-export function* windowBatches(rows: Iterable<WindowRow>, schema: Schema, windowMicros: number, processedAtMicros: number, batchRows = 65536): Generator<RecordBatch> {
+/** Window rows as record batches of the table's schema, one per chunk. */
+export function* windowBatches(chunks: Iterable<WindowChunk>, schema: Schema, windowMicros: number, processedAtMicros: number): Generator<RecordBatch> {
   const arrow = arrowSchemaFromIceberg(schema);
-  let ids: string[] = [];
-  let starts: number[] = [];
-  let counts: number[] = [];
-  const flush = () => {
-    const n = ids.length;
-    const start = BigInt64Array.from(starts, (s) => BigInt(s));
+  for (const c of chunks) {
+    const n = c.length;
     const columns: Record<string, ColumnValues> = {
-      image_id: { kind: 'utf8', values: ids },
-      window_start: { kind: 'int64', values: start },
-      window_end: { kind: 'int64', values: start.map((s) => s + BigInt(windowMicros)) },
-      event_count: { kind: 'int64', values: BigInt64Array.from(counts, (c) => BigInt(c)) },
+      image_id: { kind: 'utf8', values: { offsets: c.idOffsets, bytes: c.idBytes } },
+      window_start: { kind: 'int64', values: int64s(c.windowStarts, n, 0) },
+      window_end: { kind: 'int64', values: int64s(c.windowStarts, n, windowMicros) },
+      event_count: { kind: 'int64', values: int64s(c.counts, n, 0) },
       processed_at: { kind: 'int64', values: new BigInt64Array(n).fill(BigInt(processedAtMicros)) },
     };
     // Columns in the table's order (checkWindowTable made sure there are no others).
-    const batch = batchFromColumns(arrow, schema.fields.map((f) => columns[f.name]!), n);
-    ids = []; starts = []; counts = [];
-    return batch;
-  };
-  for (const r of rows) {
-    ids.push(r.imageId); starts.push(r.windowStart); counts.push(r.count);
-    if (ids.length >= batchRows) yield flush();
+    yield batchFromColumns(arrow, schema.fields.map((f) => columns[f.name]!), n);
   }
-  if (ids.length > 0) yield flush();
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Whole numbers (|v| < 2^53) as int64s, written as two 32-bit words: no BigInt per value. */
+export function int64s(values: Float64Array, n: number, add: number): BigInt64Array {
+  const out = new BigInt64Array(n);
+  if (!LITTLE_ENDIAN) {
+    for (let i = 0; i < n; i++) out[i] = BigInt(values[i]! + add);
+    return out;
+  }
+  const words = new Int32Array(out.buffer);
+  for (let i = 0; i < n; i++) {
+    const v = values[i]! + add;
+    const high = Math.floor(v / 4294967296);
+    words[2 * i] = v - high * 4294967296; // the low word's bits (Int32Array keeps them modulo 2^32)
+    words[2 * i + 1] = high;
+  }
+  return out;
 }

@@ -59,3 +59,24 @@ export async function verifyCommand(ctx: CliContext): Promise<number> {
   ctx.print(report ?? run, () => (report ? `${formatVerifyReport(report as VerifyReport)}\n${summary(run)}` : summary(run)));
   return run.state === 'success' ? 0 : 1;
 }
+
+/** `floe cancel <run>`: stops a run, in this process or the one running it, and waits for it to end. */
+export async function cancelCommand(ctx: CliContext): Promise<number> {
+  const { positionals } = parseArgs({ args: ctx.args, allowPositionals: true, options: {} });
+  const runId = positionals[0];
+  if (!runId) throw new UsageError('floe cancel <run id>: the running runs are in "floe runs --state running"');
+  const service = await ctx.service();
+  await service.call('pipelines.cancel', { runId });
+  const deadline = Date.now() + 60_000;
+  let run = await service.call('runs.get', { runId });
+  const store = (await ctx.runtime()).store;
+  while ((run.state === 'running' || run.state === 'queued') && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    store.markInterrupted(); // a process that died instead of stopping leaves its run interrupted
+    run = await service.call('runs.get', { runId });
+  }
+  ctx.print(run, () => (run.state === 'running' || run.state === 'queued'
+    ? `asked run ${runId} to stop; it is still ${run.state} after 60 s (its task has not reached a point where it can stop)`
+    : summary(run)));
+  return run.state === 'cancelled' ? 0 : 1;
+}

@@ -6,8 +6,8 @@ import { floe, workspaceOnTestBed } from './workspace-on-testbed.ts';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/floe.mjs');
 
-describe('a floe process killed with SIGKILL mid-run', () => {
-  it('leaves the run marked interrupted with its log, frees the pipeline, and the next run succeeds', async () => {
+describe('runs stopped from outside', () => {
+  it('a process killed with SIGKILL mid-run leaves the run marked interrupted with its log, frees the pipeline, and the next run succeeds', async () => {
     const ws = await workspaceOnTestBed({ images: 3000, events: false });
     const child = spawn(process.execPath, [BIN, 'run', 'etl_moderation', '--workspace', ws.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
@@ -31,5 +31,26 @@ describe('a floe process killed with SIGKILL mid-run', () => {
     const again = await floe(['run', 'etl_moderation', '--json', '--workspace', ws.dir]);
     expect(again.code, again.stderr).toBe(0);
     expect((JSON.parse(again.stdout) as RunDetail).state).toBe('success');
+  });
+
+  it('a run is cancelled from another process with floe cancel, and the running process ends it as cancelled', async () => {
+    // Big enough that the run is still going when a second process has started up to cancel it.
+    const ws = await workspaceOnTestBed({ images: 30_000, events: false });
+    const child = spawn(process.execPath, [BIN, 'run', 'etl_moderation', '--workspace', ws.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const runId = await new Promise<string>((resolveStarted, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /run ([0-9a-f-]{36}) started/.exec(err);
+        if (m) resolveStarted(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`floe run ended (${code}) before it could be cancelled: ${err}`)));
+    });
+    const cancel = await floe(['cancel', runId, '--workspace', ws.dir]);
+    expect(cancel.code, cancel.stdout + cancel.stderr).toBe(0);
+    expect(cancel.stdout).toMatch(/etl_moderation cancelled/);
+    const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
+    expect(code).toBe(1);
+    expect(err).not.toMatch(/floe run: /);
   });
 });

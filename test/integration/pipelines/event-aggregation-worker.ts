@@ -6,6 +6,11 @@ import { fileIOFor, type FileIOConfig } from '../../../core/io/resolve-file-io.t
 
 const { db, warehouse, io, config } = JSON.parse(process.argv[2]!) as { db: string; warehouse: string; io: FileIOConfig; config: EventAggregationConfig };
 const catalog = new SqlCatalog({ name: 'gourmetgram', driver: new PostgresDriver(db), warehouse, io: (l) => fileIOFor(l, io) });
-await runEventAggregation(config, { catalog, io: (l) => fileIOFor(l, io) }, { log: (level, message) => process.stdout.write(`${level} ${message}\n`) });
+let done = 0;
+await runEventAggregation(config, { catalog, io: (l) => fileIOFor(l, io) }, {
+  log: (level, message) => process.stdout.write(`${level} ${message}\n`),
+  // Progress lines let the crash test kill the run in the middle of reading a topic.
+  advance: (n) => { done += n; process.stdout.write(`progress ${done} messages\n`); },
+});
 await catalog.close();
 process.stdout.write('finished\n');

@@ -105,3 +105,20 @@ describe('engine', () => {
     expect(readFileSync(detail.logFile, 'utf8')).not.toContain(secret);
   });
 });
+
+describe('engine: cancel from another process', () => {
+  it('stops a run when another process asks the run store to cancel it', async () => {
+    const { engine, store } = engineWith({ name: 'verify', description: 'test', tasks: [
+      { name: 'check', run: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('stopped')))) },
+    ] });
+    const run = await engine.trigger('verify');
+    await new Promise((r) => setTimeout(r, 20));
+    // What the CLI or the app's UI does for a run it does not hold: a second store on the same file.
+    const other = RunStore.open(store.file);
+    other.requestCancel(run.id);
+    other.close();
+    const done = await engine.finished(run.id);
+    expect(done.state).toBe('cancelled');
+    expect(done.cancelRequestedAt).not.toBeNull();
+  });
+});
