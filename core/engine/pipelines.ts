@@ -9,11 +9,13 @@ import { transformFeatures } from '../pipelines/etl-moderation/pipeline.ts';
 import { loadTrainingData } from '../pipelines/etl-moderation/training-table.ts';
 import type { TrainingFeatureBuilder } from '../features/feature-builder.ts';
 import { formatIdentifier } from '../iceberg/catalog/catalog.ts';
+import { aggregateKind, EVENT_KINDS, recordGroupOffsets } from '../pipelines/event-aggregation/pipeline.ts';
+import type { TopicResult } from '../pipelines/event-aggregation/aggregate-topic.ts';
 import type { VerifyReport } from '../pipelines/verify/report.ts';
 import type { Workspace } from './workspace/open.ts';
 import type { WorkspaceConfig } from './workspace/config.ts';
 import { PermanentError } from './runner/errors.ts';
-import type { PipelineDefinition, RetryPolicy } from './runner/task-graph.ts';
+import type { PipelineDefinition, RetryPolicy, TaskRunContext } from './runner/task-graph.ts';
 
 interface TaskLimits {
   retry: RetryPolicy;
@@ -43,6 +45,42 @@ export function verifyPipeline(l: TaskLimits): PipelineDefinition<Workspace> {
         return report;
       },
     }],
+  };
+}
+
+export function eventAggregationPipeline(l: TaskLimits): PipelineDefinition<Workspace> {
+  const config = (ws: Workspace) => {
+    if (!ws.pipelines.event_aggregation) throw new PermanentError('event_aggregation needs a Kafka connection: set connections.kafka in the workspace configuration');
+    return ws.pipelines.event_aggregation;
+  };
+  return {
+    name: 'event_aggregation',
+    description: 'Kafka views, comments and flags into the 5-minute window tables, exactly once (offsets committed with the rows)',
+    tasks: [
+      // One task per topic: each commits its rows with its offsets, so each retries on its own.
+      ...EVENT_KINDS.map((kind) => ({
+        name: kind, ...l,
+        run: async (ctx: TaskRunContext, ws: Workspace): Promise<TopicResult> => {
+          const r = await aggregateKind(config(ws), ws, kind, ctx.runId, ctx);
+          ctx.metric('messages', r.messages);
+          ctx.metric('rows', r.rows);
+          ctx.metric('rejected', r.rejected as unknown as JsonValue);
+          ctx.metric('commit_attempts', r.commitAttempts);
+          for (const w of r.warnings) ctx.log('warn', w);
+          if (r.snapshotId) ctx.output('snapshots', { [r.table]: r.snapshotId });
+          ctx.output('kafkaOffsets', { [r.topic]: r.endOffsets as unknown as JsonValue });
+          if (r.rejectsObject) ctx.output('rejects', { [r.topic]: r.rejectsObject });
+          ctx.log('info', `${r.topic}: ${r.messages} messages, ${r.rows} window rows${r.snapshotId ? ` in snapshot ${r.snapshotId}` : ' (nothing new)'}`);
+          return r;
+        },
+      })),
+      {
+        name: 'consumer_group', needs: [...EVENT_KINDS], ...l,
+        run: async (ctx, ws) => {
+          await recordGroupOffsets(config(ws), EVENT_KINDS.map((k) => ctx.upstream<TopicResult>(k)), ctx);
+        },
+      },
+    ],
   };
 }
 
@@ -103,5 +141,10 @@ export function etlModerationPipeline(l: TaskLimits): PipelineDefinition<Workspa
 
 export function pipelineDefinitions(config: WorkspaceConfig): Partial<Record<PipelineName, PipelineDefinition<Workspace>>> {
   const p = config.pipelines;
-  return { etl_moderation: etlModerationPipeline(limits(p.etl_moderation)), verify: verifyPipeline(limits(p.verify)) };
+  return {
+    // Without Kafka there is nothing to aggregate: the pipeline is left out (and not scheduled).
+    ...(config.connections.kafka ? { event_aggregation: eventAggregationPipeline(limits(p.event_aggregation)) } : {}),
+    etl_moderation: etlModerationPipeline(limits(p.etl_moderation)),
+    verify: verifyPipeline(limits(p.verify)),
+  };
 }

@@ -102,7 +102,11 @@ export async function executeRun<R>(pipeline: PipelineDefinition<R>, resources: 
         update(task.name, { metrics: { ...views.get(task.name)!.metrics, [name]: value } });
         metrics[`${task.name}.${name}`] = value;
       },
-      output: (name, value) => { outputs[name] = value; },
+      output: (name, value) => {
+        const had = outputs[name];
+        const isObject = (v: JsonValue | undefined): v is Record<string, JsonValue> => typeof v === 'object' && v !== null && !Array.isArray(v);
+        outputs[name] = isObject(had) && isObject(value) ? { ...had, ...value } : value;
+      },
     };
     try {
       return await settleWithin(task.run(ctx, resources), taskSignal, grace);

@@ -21,7 +21,7 @@ export interface TaskRunContext extends Required<Pick<TaskContext, 'setTotal' | 
   upstream<T>(task: string): T;
   /** Adds figures to the task's (and the run's) metrics. */
   metric(name: string, value: JsonValue): void;
-  /** Records an output of the run: snapshot ids, offsets, the verify report. */
+  /** Records an output of the run: snapshot ids, offsets, the verify report. Objects under one name merge. */
   output(name: string, value: JsonValue): void;
 }
 

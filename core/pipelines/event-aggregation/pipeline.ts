@@ -54,22 +54,32 @@ export interface EventAggregationResult {
 export async function runEventAggregation(
   config: EventAggregationConfig, deps: { catalog: Catalog; io: FileIOFor }, ctx: TaskContext = {}, runId: string = randomUUID(),
 ): Promise<EventAggregationResult> {
-  const startTimeMs = startTimeOf(config.startTime);
   const processedAtMicros = Date.now() * 1000;
   const topics: TopicResult[] = [];
-  for (const kind of EVENT_KINDS) {
-    const result = await aggregateTopic({
-      kind, topic: config.topics[kind], table: config.tables[kind], runId, windowMinutes: config.windowMinutes,
-      maxEventBytes: config.maxEventBytes, rejectsLocation: config.rejectsLocation, processedAtMicros, startTimeMs,
-    }, { catalog: deps.catalog, io: deps.io, kafka: config.kafka }, ctx);
-    topics.push(result);
-  }
+  for (const kind of EVENT_KINDS) topics.push(await aggregateKind(config, deps, kind, runId, ctx, processedAtMicros));
+  await recordGroupOffsets(config, topics, ctx);
+  return { runId, topics };
+}
+
+/** One topic into its window table, exactly once (the engine runs each as a task of its own). */
+export function aggregateKind(
+  config: EventAggregationConfig, deps: { catalog: Catalog; io: FileIOFor }, kind: EventKind, runId: string, ctx: TaskContext = {},
+  processedAtMicros = Date.now() * 1000,
+): Promise<TopicResult> {
+  return aggregateTopic({
+    kind, topic: config.topics[kind], table: config.tables[kind], runId, windowMinutes: config.windowMinutes,
+    maxEventBytes: config.maxEventBytes, rejectsLocation: config.rejectsLocation, processedAtMicros, startTimeMs: startTimeOf(config.startTime),
+  }, { catalog: deps.catalog, io: deps.io, kafka: config.kafka }, ctx);
+}
+
+/** The consumed end offsets into the consumer group, for lag tools, once the tables have committed them. */
+export async function recordGroupOffsets(config: EventAggregationConfig, topics: TopicResult[], ctx: TaskContext = {}): Promise<void> {
+  const group = config.consumerGroup;
+  if (!group) return;
   const kafka = kafkaClient(config.kafka);
   // kafkajs records group offsets by joining the group and lingering a heartbeat (~5 s each). One
   // topic at a time: concurrent joins of one group rebalance against each other and can hang.
-  const group = config.consumerGroup;
-  if (group) for (const t of topics.filter((x) => x.snapshotId)) await commitGroupOffsets(kafka, group, t, ctx);
-  return { runId, topics };
+  for (const t of topics.filter((x) => x.snapshotId)) await commitGroupOffsets(kafka, group, t, ctx);
 }
 
 function startTimeOf(t: string | number | null | undefined): number | undefined {
