@@ -37,6 +37,7 @@ describe('runs stopped from outside', () => {
     // Big enough that the run is still going when a second process has started up to cancel it.
     const ws = await workspaceOnTestBed({ images: 30_000, events: false });
     const child = spawn(process.execPath, [BIN, 'run', 'etl_moderation', '--workspace', ws.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
     let err = '';
     const runId = await new Promise<string>((resolveStarted, reject) => {
       child.stderr.on('data', (d: Buffer) => {
@@ -49,8 +50,7 @@ describe('runs stopped from outside', () => {
     const cancel = await floe(['cancel', runId, '--workspace', ws.dir]);
     expect(cancel.code, cancel.stdout + cancel.stderr).toBe(0);
     expect(cancel.stdout).toMatch(/etl_moderation cancelled/);
-    const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? -1)));
-    expect(code).toBe(1);
+    expect(await exited).toBe(1);
     expect(err).not.toMatch(/floe run: /);
   });
 });
