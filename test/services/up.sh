@@ -6,7 +6,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 state="${FLOE_SERVICES_DIR:-$here/../../.floe-services}"
 mkdir -p "$state"; state="$(cd "$state" && pwd)"
-services=("$@"); [ ${#services[@]} -gt 0 ] || services=(postgres kafka s3 pyiceberg tools iceberg-rest)
+services=("$@"); [ ${#services[@]} -gt 0 ] || services=(postgres kafka s3 pyiceberg tools iceberg-java iceberg-rest)
 
 # iceberg-rest reads s3.env when it starts, so it starts in a second wave, after the others.
 first=(); second=()
