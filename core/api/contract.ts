@@ -113,6 +113,13 @@ export interface ConnectionsView {
   warehouse: string | null;
 }
 
+export interface ConnectionsInput {
+  connections?: Partial<Record<ConnectionKind, { [key: string]: JsonValue } | null>>;
+  storage?: { root?: string; warehouse?: string };
+  /** Secret name -> value; sent once, stored apart from the configuration, never sent back. */
+  secrets?: Record<string, string>;
+}
+
 export interface ConnectionTestStep {
   step: string;
   ok: boolean;
@@ -337,6 +344,12 @@ export interface RunListQuery {
 /** Every method: its input and what it returns. */
 export interface ApiMethods {
   'connections.get': { input: Record<string, never>; output: ConnectionsView };
+  /**
+   * Changes connection settings (the sections of workspace.json: postgres, kafka, s3, catalog, and
+   * storage) and stores secrets by name (e.g. "s3.secretAccessKey"); a section given replaces that
+   * section. The whole configuration is validated before anything is saved.
+   */
+  'connections.set': { input: ConnectionsInput; output: ConnectionsView };
   'connections.test': { input: { kind: ConnectionKind }; output: ConnectionTestResult };
   'pipelines.list': { input: Record<string, never>; output: PipelineView[] };
   'pipelines.run': { input: { pipeline: PipelineName }; output: RunSummary };

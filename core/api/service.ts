@@ -18,7 +18,7 @@ import { readLog } from '../engine/run-store/log-reader.ts';
 import type { RunDetail as StoredRun } from '../engine/run-store/types.ts';
 import { compileSchedule, previewFireTimes } from '../engine/scheduler/schedule.ts';
 import { testConnection } from '../engine/workspace/connection-test.ts';
-import type { SecretRef, WorkspaceConfig } from '../engine/workspace/config.ts';
+import { parseWorkspaceConfig, type SecretRef, type WorkspaceConfig } from '../engine/workspace/config.ts';
 
 const NEXT_FIRES = 3;
 
@@ -48,6 +48,23 @@ export class FloeService implements FloeClient {
     };
     this.handlers = {
       'connections.get': async () => this.connections(),
+      'connections.set': async (input) => {
+        const next = structuredClone(this.rt.config) as unknown as Record<string, Record<string, unknown>>;
+        for (const [kind, section] of Object.entries(input.connections ?? {})) {
+          if (section === null) delete next.connections![kind]; else next.connections![kind] = section;
+        }
+        if (input.storage) next.storage = { ...input.storage };
+        let config: WorkspaceConfig;
+        try {
+          config = parseWorkspaceConfig(next, 'The connection settings');
+        } catch (err) {
+          throw new InvalidInputError((err as Error).message);
+        }
+        // Secrets first: a configuration that refers to a secret must not be saved before it exists.
+        for (const [name, value] of Object.entries(input.secrets ?? {})) await rt.secrets.set(name, value);
+        await rt.saveConfig(config);
+        return this.connections();
+      },
       'connections.test': async ({ kind }) => testConnection(kind, rt.config, rt.secrets, AbortSignal.timeout(60_000)),
       'pipelines.list': async () => PIPELINE_NAMES.map((p) => this.pipelineView(p)),
       'pipelines.run': async ({ pipeline }) => rt.engine.trigger(pipeline),

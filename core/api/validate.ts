@@ -15,6 +15,11 @@ const empty = z.strictObject({});
 
 const schemas: { [M in ApiMethod]: z.ZodType<ApiInput<M>> } = {
   'connections.get': empty,
+  'connections.set': z.strictObject({
+    connections: z.partialRecord(z.enum(['postgres', 'kafka', 's3', 'catalog']), z.record(z.string(), z.json()).nullable()).optional(),
+    storage: z.strictObject({ root: z.string().max(2000).optional(), warehouse: z.string().max(2000).optional() }).optional(),
+    secrets: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a secret name such as s3.secretAccessKey'), z.string().max(64 * 1024)).optional(),
+  }) as z.ZodType<ApiInput<'connections.set'>>,
   'connections.test': z.strictObject({ kind: z.enum(['postgres', 'kafka', 's3', 'catalog']) }),
   'pipelines.list': empty,
   'pipelines.run': z.strictObject({ pipeline }) as z.ZodType<ApiInput<'pipelines.run'>>,
@@ -67,7 +72,11 @@ export function validateInput<M extends ApiMethod>(method: string, input: unknow
   if (!isApiMethod(method)) throw new InvalidInputError(`Unknown API method "${method}"; the methods are ${Object.keys(schemas).join(', ')}`);
   const result = schemas[method].safeParse(input ?? {});
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`);
+    const problems = result.error.issues.map((i) => {
+      // A bad record key's own message (what a name must look like) sits one level down.
+      const inner = i.code === 'invalid_key' ? i.issues[0]?.message : undefined;
+      return `${i.path.length ? i.path.join('.') : 'input'}: ${inner ?? i.message}`;
+    });
     throw new InvalidInputError(`Invalid input for ${method}: ${problems.join('; ')}`);
   }
   return result.data as ApiInput<M>;

@@ -125,6 +125,8 @@ const postgresSource = z.strictObject({
 const kafka = z.strictObject({
   brokers: z.array(hostPort).min(1, { error: 'needs at least one broker (host:port)' }),
   clientId: nonEmpty.default('floe'),
+  /** Floe's own reader (fast), or kafkajs for brokers older than Kafka 0.11's message format. */
+  reader: z.enum(['wire', 'kafkajs']).default('wire'),
   ssl: z.strictObject({
     enabled: z.boolean().default(false),
     /** PEM files: the CA that signed the brokers' certificates, and a client certificate and key for mutual TLS. */

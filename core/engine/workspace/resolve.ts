@@ -164,7 +164,7 @@ export async function kafkaConnectionFor(c: KafkaConfig, secrets: SecretStore, t
   const sasl = c.sasl
     ? { mechanism: c.sasl.mechanism, username: c.sasl.username, password: await resolveSecret(secrets, c.sasl.password, 'connections.kafka.sasl.password') }
     : undefined;
-  return { brokers: c.brokers, clientId: c.clientId, ssl, sasl, ...timeouts };
+  return { brokers: c.brokers, clientId: c.clientId, ssl, sasl, reader: c.reader, ...timeouts };
 }
 
 export async function restAuthFor(c: Extract<CatalogConfig, { type: 'rest' }>, secrets: SecretStore): Promise<RestCatalogAuth | undefined> {
