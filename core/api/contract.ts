@@ -14,13 +14,12 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-export interface RunTrigger {
-  kind: 'manual' | 'scheduled' | 'catch-up';
-  /** For scheduled and catch-up runs: the fire time they stand for (epoch ms). */
-  scheduledFor?: number;
-  /** Catch-up runs: how many fire times were missed. */
-  missed?: number;
-}
+export type RunTrigger =
+  | { kind: 'manual' }
+  /** `scheduledFor`: the fire time (epoch ms) the run stands for. */
+  | { kind: 'scheduled'; scheduledFor: number }
+  /** Stands for the fires missed while the app was closed or asleep; `missed` counts them. */
+  | { kind: 'catch-up'; scheduledFor: number; missed: number };
 
 export interface Progress {
   done: number;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
+import { createServer } from 'node:net';
 
 export interface TestBed {
   pgUrl: string;
@@ -67,4 +68,13 @@ export async function freshDatabase(prefix: string): Promise<string> {
 /** A name unique to this test process, for topics, prefixes and tables. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+/** A loopback port nothing listens on right now (for "connection refused" cases and private servers). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -7,11 +7,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogEntry } from './run-log.ts';
+import type { LogLine } from '../../api/contract.ts';
 
-export interface LogLine extends LogEntry {
-  /** Byte offset of the line in the file. */
-  offset: number;
-}
+export type { LogLine };
 
 export interface LogPage {
   lines: LogLine[];

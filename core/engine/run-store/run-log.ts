@@ -7,17 +7,12 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LogLevel } from '../../pipelines/task-context.ts';
 import type { JsonValue } from './types.ts';
+import type { LogLine } from '../../api/contract.ts';
 
 export type { LogLevel };
 
-export interface LogEntry {
-  ts: number;
-  level: LogLevel;
-  task?: string;
-  attempt?: number;
-  message: string;
-  fields?: Record<string, JsonValue>;
-}
+/** One line of a run's log: the API's LogLine before it has a place (byte offset) in the file. */
+export type LogEntry = Omit<LogLine, 'offset'>;
 
 /** Scrubs secrets out of any text about to be logged (connection strings, tokens...). */
 export type Redactor = (text: string) => string;

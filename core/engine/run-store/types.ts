@@ -3,13 +3,11 @@
  * the epoch; 64-bit numbers (snapshot ids, Kafka offsets) are decimal strings so JSON keeps them exact.
  */
 
-/** The pipelines Floe runs (DESIGN.md, Pipelines). */
-export type PipelineName = 'event_aggregation' | 'etl_moderation' | 'verify';
-export const PIPELINE_NAMES: readonly PipelineName[] = ['event_aggregation', 'etl_moderation', 'verify'];
+// The API contract is the one vocabulary: the store's names are its names.
+import { PIPELINE_NAMES, type JsonValue, type PipelineName, type RunState, type RunTrigger, type TaskState } from '../../api/contract.ts';
 
-export type RunState = 'queued' | 'running' | 'success' | 'failed' | 'cancelled' | 'interrupted';
-export type TaskState =
-  | 'queued' | 'running' | 'success' | 'failed' | 'up_for_retry' | 'skipped' | 'cancelled' | 'interrupted';
+export { PIPELINE_NAMES };
+export type { JsonValue, PipelineName, RunState, RunTrigger, TaskState };
 
 export const RUN_STATES: readonly RunState[] = ['queued', 'running', 'success', 'failed', 'cancelled', 'interrupted'];
 export const TASK_STATES: readonly TaskState[] =
@@ -19,7 +17,6 @@ export const ACTIVE_RUN_STATES: readonly RunState[] = ['queued', 'running'];
 /** Task states that still expect something to happen to the attempt. */
 export const OPEN_TASK_STATES: readonly TaskState[] = ['queued', 'running', 'up_for_retry'];
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 /**
@@ -38,11 +35,6 @@ export interface RunOutputs {
   [key: string]: JsonValue | undefined;
 }
 
-export type RunTrigger =
-  | { kind: 'manual' }
-  | { kind: 'scheduled'; scheduledFor: number }
-  /** Stands for the fires missed while the app was closed or asleep; `missed` counts them. */
-  | { kind: 'catch-up'; scheduledFor: number; missed: number };
 
 /** The process that created or ran a run, recorded so a later process can tell whether it died. */
 export interface ProcessOwner {

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,17 +14,10 @@ import { parseWorkspaceConfig, type WorkspaceConfigInput } from '../../../core/e
 import { testConnection, type ConnectionTestResult } from '../../../core/engine/workspace/connection-test.ts';
 import { MemorySecretStore } from '../../../core/engine/workspace/secrets.ts';
 import { createSourceTablesSql } from '../../../core/demo/source-schema.ts';
-import { freshDatabase, testBed } from '../../services/testbed.ts';
+import { freshDatabase, testBed, freePort } from '../../services/testbed.ts';
 
 const run = promisify(execFile);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A throwaway cluster that checks passwords, run as the postgres user when we are root (initdb refuses root). */
 async function passwordCluster(password: string): Promise<{ url: string; stop(): Promise<void> }> {

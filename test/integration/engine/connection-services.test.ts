@@ -1,7 +1,6 @@
 /** The Kafka, S3 and catalog connection tests against the test bed's real services. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWorkspaceConfig, type WorkspaceConfigInput } from '../../../core/engine/workspace/config.ts';
@@ -10,15 +9,8 @@ import { MemorySecretStore } from '../../../core/engine/workspace/secrets.ts';
 import { SqlCatalog } from '../../../core/iceberg/catalog/sql-catalog.ts';
 import { PostgresDriver } from '../../../core/iceberg/catalog/sql-driver.ts';
 import { kafkaClient } from '../../../core/sources/kafka-config.ts';
-import { freshDatabase, testBed, uniqueName } from '../../services/testbed.ts';
+import { freshDatabase, testBed, uniqueName, freePort } from '../../services/testbed.ts';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const stepNames = (r: ConnectionTestResult) => r.steps.map((s) => `${s.step}:${s.ok ? 'ok' : 'FAIL'}`);
 const failure = (r: ConnectionTestResult) => r.steps.find((s) => !s.ok)?.detail;

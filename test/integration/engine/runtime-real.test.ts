@@ -18,7 +18,7 @@ async function withRuntime<T>(dir: string, use: (rt: Runtime) => Promise<T>): Pr
 async function edit(dir: string, change: (c: Record<string, any>) => void): Promise<void> { // eslint-disable-line @typescript-eslint/no-explicit-any -- a test edits the JSON as a user would
   const config = JSON.parse(JSON.stringify(await loadWorkspaceConfig(configPath(dir)))) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   change(config);
-  await saveWorkspaceConfig(configPath(dir), config);
+  await saveWorkspaceConfig(configPath(dir), config as never);
 }
 
 describe('runs against the real services: cancellation and retries', () => {

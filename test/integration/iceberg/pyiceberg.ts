@@ -5,7 +5,6 @@ import { resolve } from 'node:path';
 import { testBed } from '../../services/testbed.ts';
 
 const run = promisify(execFile);
-const script = resolve(import.meta.dirname, 'pyiceberg_cli.py');
 
 export interface PyTable {
   metadata_location: string;
@@ -22,10 +21,11 @@ export interface PyTable {
 /** A SQL catalog (uri: SQLAlchemy URL) unless `type` is 'rest' (uri: the REST service root). */
 export interface PyCatalog { uri: string; warehouse: string; type?: 'sql' | 'rest' }
 
-export async function pyiceberg<T = PyTable>(catalog: PyCatalog, command: string, args: object = {}): Promise<T> {
+/** Runs a Python script of this folder against a catalog: its command and JSON arguments in, JSON out. */
+export async function python<T>(scriptName: string, catalog: PyCatalog, command: string, args: object): Promise<T> {
   const bed = testBed();
   try {
-    const { stdout } = await run(bed.python, [script, command, JSON.stringify(args)], {
+    const { stdout } = await run(bed.python, [resolve(import.meta.dirname, scriptName), command, JSON.stringify(args)], {
       maxBuffer: 256 * 1024 * 1024,
       env: {
         PATH: process.env.PATH, FLOE_ICEBERG_CATALOG_TYPE: catalog.type ?? 'sql',
@@ -37,6 +37,10 @@ export async function pyiceberg<T = PyTable>(catalog: PyCatalog, command: string
     return JSON.parse(stdout) as T;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`PyIceberg ${command} failed: ${e.stderr?.split('\n').slice(-8).join('\n') ?? e.message}`);
+    throw new Error(`${scriptName} ${command} failed: ${e.stderr?.split('\n').slice(-8).join('\n') ?? e.message}`);
   }
+}
+
+export function pyiceberg<T = PyTable>(catalog: PyCatalog, command: string, args: object = {}): Promise<T> {
+  return python<T>('pyiceberg_cli.py', catalog, command, args);
 }

@@ -2,37 +2,13 @@
  * The tables and filters of the filtered-scan tests, and PyIceberg (scan_filter.py) as the other
  * side: it creates and fills the tables, and scans them with the same filters.
  */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { Rng } from '../../../core/demo/random.ts';
 import type { Expression, LiteralInput } from '../../../core/iceberg/expressions/expression.ts';
 import type { PartitionSpec, Schema } from '../../../core/iceberg/spec/types.ts';
-import { testBed } from '../../services/testbed.ts';
 import type { CanonicalRow } from './canonical-values.ts';
-import type { PyCatalog } from './pyiceberg.ts';
+import { python } from './pyiceberg.ts';
 
-const run = promisify(execFile);
-
-/** Runs a Python script of this folder against a catalog, as pyiceberg.ts does for pyiceberg_cli.py. */
-export async function python<T>(script: string, catalog: PyCatalog, command: string, args: object): Promise<T> {
-  const bed = testBed();
-  try {
-    const { stdout } = await run(bed.python, [resolve(import.meta.dirname, script), command, JSON.stringify(args)], {
-      maxBuffer: 256 * 1024 * 1024,
-      env: {
-        PATH: process.env.PATH, FLOE_ICEBERG_CATALOG_TYPE: catalog.type ?? 'sql',
-        FLOE_ICEBERG_CATALOG_URI: catalog.uri, FLOE_ICEBERG_WAREHOUSE: catalog.warehouse,
-        FLOE_TEST_S3_ENDPOINT: bed.s3.endpoint, FLOE_TEST_S3_ACCESS_KEY: bed.s3.accessKeyId,
-        FLOE_TEST_S3_SECRET_KEY: bed.s3.secretAccessKey, FLOE_TEST_S3_REGION: bed.s3.region,
-      },
-    });
-    return JSON.parse(stdout) as T;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`${script} ${command} failed: ${e.stderr?.split('\n').slice(-8).join('\n') ?? e.message}`);
-  }
-}
+export { python };
 
 export const filterSchema: Schema = {
   type: 'struct', 'schema-id': 0, fields: [

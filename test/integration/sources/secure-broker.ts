@@ -3,8 +3,8 @@
  * SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256/512), SSL and SASL_SSL, with a throwaway CA. It runs the
  * jars test/services/kafka.sh installed, in a temporary folder, and is stopped by its own pid.
  */
+import { freePort } from '../../services/testbed.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,16 +25,6 @@ export interface SecureBroker {
 
 const KAFKA_HOME = join(process.env.FLOE_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'floe-testbed'), 'kafka-4.1.2');
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
 
 function run(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
