@@ -3,23 +3,32 @@
  * writes a whole Blob, so tables are read in key-ordered pages to keep memory at one page.
  */
 import type { PGlite, Transaction } from '@electric-sql/pglite';
-import { quoteIdent, type CopyRequest, type SqlSource } from './sql-source.ts';
-import { unescapeCopyField } from './postgres-copy.ts';
+import { quoteIdent, RENDERING, type CopyRequest, type SqlSource } from './sql-source.ts';
+import { unescapeCopyBytes } from './copy-columns.ts';
 
-async function* pages(tx: Transaction, { table, columns, key }: CopyRequest, pageRows: number, signal?: AbortSignal): AsyncGenerator<string> {
+const TAB = 9, NL = 10;
+const decoder = new TextDecoder();
+
+/** The first field of the last row of a page of COPY text: the key to read the next page after. */
+function lastKey(page: Uint8Array): string {
+  const rowStart = page.lastIndexOf(NL, page.length - 2) + 1;
+  const tab = page.indexOf(TAB, rowStart);
+  return decoder.decode(unescapeCopyBytes(page.subarray(rowStart, tab === -1 ? page.length - 1 : tab)));
+}
+
+async function* pages(tx: Transaction, { table, columns, key }: CopyRequest, pageRows: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   let after: string | null = null;
   for (;;) {
     signal?.throwIfAborted();
     const where: string = after === null ? '' : `WHERE ${quoteIdent(key)} > '${after.replace(/'/g, "''")}'`;
     const sql = `COPY (SELECT ${columns.join(', ')} FROM ${quoteIdent(table)} ${where} ORDER BY ${quoteIdent(key)} LIMIT ${pageRows}) TO '/dev/blob'`;
     const blob = (await tx.query(sql)).blob;
-    const text = blob ? await blob.text() : '';
-    if (text.length === 0) return;
-    yield text;
-    const lastRow = text.slice(text.lastIndexOf('\n', text.length - 2) + 1, -1);
-    after = unescapeCopyField(lastRow.slice(0, lastRow.indexOf('\t') === -1 ? undefined : lastRow.indexOf('\t')));
+    const page = blob ? new Uint8Array(await blob.arrayBuffer()) : new Uint8Array(0);
+    if (page.length === 0) return;
+    after = lastKey(page);
     let rows = 0;
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) rows++;
+    for (let i = page.indexOf(NL); i !== -1; i = page.indexOf(NL, i + 1)) rows++;
+    yield page;
     if (rows < pageRows) return;
   }
 }
@@ -27,10 +36,13 @@ async function* pages(tx: Transaction, { table, columns, key }: CopyRequest, pag
 export function pgliteSource(db: PGlite, { description = 'PGlite (in-process)', pageRows = 50_000 } = {}): SqlSource {
   return {
     description,
-    readSnapshot: (fn) => db.transaction((tx) => fn({
-      count: async (table) => Number((await tx.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM ${quoteIdent(table)}`)).rows[0]!.n),
-      copyText: (r, signal) => pages(tx, r, pageRows, signal),
-    })),
+    readSnapshot: (fn) => db.transaction(async (tx) => {
+      await tx.exec(RENDERING);
+      return fn({
+        count: async (table) => Number((await tx.query<{ n: number | string }>(`SELECT count(*)::int AS n FROM ${quoteIdent(table)}`)).rows[0]!.n),
+        copyText: (r, signal) => pages(tx, r, pageRows, signal),
+      });
+    }),
   };
 }
 

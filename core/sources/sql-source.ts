@@ -16,8 +16,11 @@ export interface CopyRequest {
 
 export interface SourceSnapshot {
   count(table: string): Promise<number>;
-  /** The table's rows as COPY text, in chunks. */
-  copyText(request: CopyRequest, signal?: AbortSignal): AsyncIterable<Uint8Array | string>;
+  /**
+   * The table's rows as COPY text (UTF-8), in chunks that may end anywhere, even inside a
+   * character. timestamptz values are rendered in ISO style in UTC (`2026-03-02 09:30:27.39+00`).
+   */
+  copyText(request: CopyRequest, signal?: AbortSignal): AsyncIterable<Uint8Array>;
 }
 
 export interface SqlSource {
@@ -26,6 +29,9 @@ export interface SqlSource {
   /** Runs `fn` in one read-only snapshot of the source. */
   readSnapshot<T>(fn: (snapshot: SourceSnapshot) => Promise<T>): Promise<T>;
 }
+
+/** The session settings under which COPY renders timestamptz as copyText promises, for this transaction only. */
+export const RENDERING = "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'";
 
 export const quoteIdent = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 
@@ -52,17 +58,16 @@ export function postgresSource(connectionString: string): SqlSource {
         throw new Error(`Cannot connect to the Postgres source ${description}: ${(err as Error).message}`, { cause: err });
       }
       try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${RENDERING}`);
         const result = await fn({
           count: async (table) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`)).rows[0]!.n),
           copyText: (r, signal) => copyOutChunks(client, `SELECT ${r.columns.join(', ')} FROM ${quoteIdent(r.table)}`, signal),
         });
         await client.query('COMMIT');
         return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
       } finally {
+        // On failure no ROLLBACK: a connection stopped in the middle of a COPY never answers another
+        // query. Closing it ends the (read-only) transaction on the server just the same.
         await client.end().catch(() => undefined);
       }
     },

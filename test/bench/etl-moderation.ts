@@ -15,7 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SOURCE_TABLES } from '../../core/pipelines/etl-moderation/extract.ts';
+import { extractQuery, SOURCE_TABLES } from '../../core/pipelines/etl-moderation/extract.ts';
 import { testBed } from '../services/testbed.ts';
 import { prepareW2 } from './etl-moderation-data.ts';
 import type { RunMeasurement, RunRequest } from './etl-moderation-run.ts';
@@ -36,18 +36,17 @@ log(`window rows: ${Object.entries(data.windows).map(([t, n]) => `${t} ${n.toLoc
 
 // ---- the limit: psql \copy of each table to /dev/null -------------------------------------------
 
-/** Seconds psql takes to COPY a query's rows out to /dev/null (the same client-side path: rows arrive as text). */
+/**
+ * Seconds psql takes to COPY a query's rows out to /dev/null (the same client-side path: rows
+ * arrive as text), with the session settings extract's snapshot uses (times rendered in UTC, ISO).
+ */
 function psqlCopy(select: string): number {
   const t0 = performance.now();
-  const r = spawnSync(join(testBed().pgBin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', data.sourceUrl, '-c', `\\copy (${select}) TO '/dev/null'`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(join(testBed().pgBin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', data.sourceUrl, '-c', `\\copy (${select}) TO '/dev/null'`], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PGOPTIONS: '-c TimeZone=UTC -c DateStyle=ISO' },
+  });
   if (r.status !== 0) throw new Error(`psql \\copy (${select}) failed: ${r.stderr.toString()}. Is the test bed's Postgres up (npm run services:up)?`);
   return performance.now() - t0;
-}
-
-/** The columns as extract asks Postgres for them (uuids as text, times as epoch microseconds). */
-function extractSelect(table: string): string {
-  const exprs = SOURCE_TABLES[table]!.map(([name, type]) => (type === 'uuid' ? `"${name}"::text` : type === 'timestamptz' ? `(extract(epoch from "${name}") * 1000000)::bigint` : `"${name}"`));
-  return `SELECT ${exprs.join(', ')} FROM "${table}"`;
 }
 
 const tables = Object.keys(SOURCE_TABLES);
@@ -55,7 +54,7 @@ const copyStar: Record<string, number> = {};
 const copyExtract: Record<string, number> = {};
 for (const t of tables) {
   copyStar[t] = psqlCopy(`SELECT * FROM "${t}"`);
-  copyExtract[t] = psqlCopy(extractSelect(t));
+  copyExtract[t] = psqlCopy(extractQuery(t));
 }
 
 // ---- the pipeline, in its own process ----------------------------------------------------------
