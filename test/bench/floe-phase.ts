@@ -5,12 +5,14 @@
  *   node <tsx loader> test/bench/floe-phase.ts '<PhaseRequest JSON>'
  * Prints one JSON line (PhaseResult) on stdout.
  */
-import type { RecordBatch } from 'apache-arrow';
+import { open } from 'node:fs/promises';
+import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
 import { SqlCatalog } from '../../core/iceberg/catalog/sql-catalog.ts';
 import { PostgresDriver } from '../../core/iceberg/catalog/sql-driver.ts';
 import { parseIdentifier } from '../../core/iceberg/catalog/catalog.ts';
 import { scanTable } from '../../core/iceberg/read/scan.ts';
 import { writeTable } from '../../core/iceberg/write/commit.ts';
+import { encoderStatus, type EncoderStatus } from '../../core/iceberg/write/encode-pool.ts';
 import type { FileIO } from '../../core/io/file-io.ts';
 import { fileIOFor, releaseFileIOs } from '../../core/io/resolve-file-io.ts';
 import { s3Config } from '../integration/iceberg/catalogs.ts';
@@ -18,7 +20,7 @@ import { PhaseMeter, type RssPeak } from './phase-meter.ts';
 import { trainingDataBatches } from './training-data.ts';
 
 export type PhaseRequest =
-  | { phase: 'write'; catalog: CatalogAddress; table: string; rows: number; batchRows: number }
+  | { phase: 'write'; catalog: CatalogAddress; table: string; rows: number; batchRows: number; ipc?: string; encodeWorkers?: number }
   | { phase: 'scan'; catalog: CatalogAddress; table: string }
   | { phase: 'preview'; catalog: CatalogAddress; table: string; runs: number; limit: number };
 
@@ -33,8 +35,10 @@ export interface PhaseResult {
   rows: number;
   rss: RssPeak;
   io: IoCounts;
-  /** write: time spent generating the rows, inside wallMs. */
+  /** write: time spent generating the rows (or reading them from the IPC file), inside wallMs. */
   generateMs?: number;
+  /** write: where the Parquet encoding ran. */
+  encoder?: EncoderStatus;
   dataFiles?: number;
   dataBytes?: number;
   /** scan: sum of views_1hr over all rows, to show both readers saw the same data. */
@@ -61,14 +65,24 @@ function counting(io: FileIO, counts: IoCounts): FileIO {
 }
 
 /** Passes batches through, adding up the time spent producing them. */
-function* timed(batches: Iterable<RecordBatch>, spent: { ms: number }): Generator<RecordBatch> {
-  const it = batches[Symbol.iterator]();
+async function* timed(batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>, spent: { ms: number }): AsyncGenerator<RecordBatch> {
+  const it = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
   for (;;) {
     const t0 = performance.now();
-    const next = it.next();
+    const next = await it.next();
     spent.ms += performance.now() - t0;
     if (next.done) return;
     yield next.value;
+  }
+}
+
+/** The batches of an Arrow IPC file, read as they are needed (the file is bigger than memory should hold). */
+async function* ipcBatches(path: string): AsyncGenerator<RecordBatch> {
+  const file = await open(path);
+  try {
+    yield* await RecordBatchReader.from(file);
+  } finally {
+    await file.close();
   }
 }
 
@@ -83,11 +97,12 @@ async function run(req: PhaseRequest): Promise<PhaseResult> {
       const spent = { ms: 0 };
       const meter = new PhaseMeter();
       const t0 = performance.now();
-      const result = await writeTable(catalog, id, io, timed(trainingDataBatches(req.rows, req.batchRows), spent), { mode: 'append' });
+      const input = req.ipc ? ipcBatches(req.ipc) : trainingDataBatches(req.rows, req.batchRows);
+      const result = await writeTable(catalog, id, io, timed(input, spent), { mode: 'append', encodeWorkers: req.encodeWorkers });
       const wallMs = performance.now() - t0;
       return {
         wallMs, rows: Number(result.records), ...await meter.stop(), io: counts, generateMs: spent.ms,
-        dataFiles: result.dataFiles, dataBytes: Number(result.bytes),
+        dataFiles: result.dataFiles, dataBytes: Number(result.bytes), encoder: encoderStatus(),
       };
     }
     if (req.phase === 'scan') {

@@ -3,7 +3,9 @@
  * (a fresh SQL catalog in the test Postgres) and the same store (the test bed's S3), in one run.
  *
  *   npx tsx test/bench/iceberg.ts [--rows N] [--batch-rows N] [--preview-files N]
- *       [--preview-runs N] [--no-commit-per-file] [--cpu-prof DIR] [--keep]
+ *       [--preview-runs N] [--no-commit-per-file] [--cpu-prof DIR] [--only write,scan,preview,partitioned]
+ *       [--partitioned-rows N] [--partitioned-days N]
+ *       [--floe-input ipc|generate] [--encode-workers N] [--keep]
  *   npm run bench:iceberg -- --rows 1000000
  *
  * Phases: write N rows of moderation.training_data (Floe writeTable vs PyIceberg append), scan
@@ -17,8 +19,9 @@ import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from '
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RecordBatchFileWriter } from 'apache-arrow';
+import { RecordBatchFileWriter, type RecordBatch } from 'apache-arrow';
 import { ensureNamespace } from '../../core/iceberg/catalog/ensure.ts';
+import type { EncoderStatus } from '../../core/iceberg/write/encode-pool.ts';
 import { formatIdentifier, parseIdentifier } from '../../core/iceberg/catalog/catalog.ts';
 import { writeTable } from '../../core/iceberg/write/commit.ts';
 import { fileIOFor, releaseFileIOs } from '../../core/io/resolve-file-io.ts';
@@ -27,6 +30,8 @@ import { testBed } from '../services/testbed.ts';
 import type { CatalogAddress, IoCounts, PhaseRequest, PhaseResult } from './floe-phase.ts';
 import type { RssPeak } from './phase-meter.ts';
 import { TRAINING_DATA_SCHEMA, trainingDataBatch } from './training-data.ts';
+import { windowRowsBatch } from './iceberg-window-rows.ts';
+import { WINDOW_SCHEMA, WINDOW_SPEC } from '../../core/pipelines/event-aggregation/window-table.ts';
 
 const here = import.meta.dirname;
 const MB = 1e6;
@@ -38,8 +43,13 @@ const { values: flags } = parseArgs({
     'preview-files': { type: 'string', default: '500' },
     'preview-rows-per-file': { type: 'string', default: '200' },
     'preview-runs': { type: 'string', default: '9' },
+    'partitioned-rows': { type: 'string', default: '2000000' },
+    'partitioned-days': { type: 'string', default: '20' },
     'no-commit-per-file': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    only: { type: 'string', default: 'write,scan,preview,partitioned' },
+    'floe-input': { type: 'string', default: 'ipc' },
+    'encode-workers': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -54,6 +64,20 @@ const previewFiles = count('preview-files', flags['preview-files']);
 const previewRowsPerFile = count('preview-rows-per-file', flags['preview-rows-per-file']);
 const previewRuns = count('preview-runs', flags['preview-runs']);
 const cpuProfDir = flags['cpu-prof'] ? resolve(flags['cpu-prof']) : undefined;
+const partitionedRows = count('partitioned-rows', flags['partitioned-rows']);
+const partitionedDays = count('partitioned-days', flags['partitioned-days']);
+const PHASES = ['write', 'scan', 'preview', 'partitioned'] as const;
+const only = new Set(flags.only.split(',').map((p) => p.trim()));
+for (const p of only) {
+  if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--only takes a comma-separated list of ${PHASES.join(', ')}, not "${p}"`);
+}
+if (flags['floe-input'] !== 'ipc' && flags['floe-input'] !== 'generate') throw new Error(`--floe-input is ipc or generate, not "${flags['floe-input']}"`);
+// ipc: Floe streams the rows from the Arrow IPC file PyIceberg loads; generate: Floe makes them on the fly.
+const floeInput = flags['floe-input'];
+const encodeWorkers = flags['encode-workers'] === undefined ? undefined : Number(flags['encode-workers']);
+if (encodeWorkers !== undefined && !(Number.isSafeInteger(encodeWorkers) && encodeWorkers >= 0)) throw new Error('--encode-workers must be 0 or more');
+// The scan reads the tables the write made.
+if (only.has('scan')) only.add('write');
 
 /** What was measured: one line of a results table. */
 interface Measured {
@@ -69,6 +93,7 @@ interface Measured {
   dataBytes?: number;
   checksum?: number;
   io?: IoCounts;
+  encoder?: EncoderStatus;
   runsMs?: number[];
   generateMs?: number;
   inputBytes?: number;
@@ -139,16 +164,18 @@ async function pyiceberg<T>(c: CatalogUnderTest, command: string, args: object):
 // ---- set-up that is not measured ----------------------------------------------------------------
 
 /** The rows, once, as an Arrow IPC file for Python: the very bytes Floe's batches hold. */
-async function writeIpcFile(path: string): Promise<{ generateMs: number; arrowBytes: number; fileBytes: number }> {
+async function writeIpcFile(
+  path: string, total = rows, makeBatch: (first: number, count: number) => RecordBatch = trainingDataBatch,
+): Promise<{ generateMs: number; arrowBytes: number; fileBytes: number }> {
   const writer = new RecordBatchFileWriter();
   const fd = openSync(path, 'w');
   const drained = (async () => { for await (const chunk of writer) writeSync(fd, chunk); })();
   let generateMs = 0;
   let arrowBytes = 0;
   try {
-    for (let first = 0; first < rows; first += batchRows) {
+    for (let first = 0; first < total; first += batchRows) {
       const t0 = performance.now();
-      const batch = trainingDataBatch(first, Math.min(batchRows, rows - first));
+      const batch = makeBatch(first, Math.min(batchRows, total - first));
       generateMs += performance.now() - t0;
       arrowBytes += batch.data.byteLength;
       writer.write(batch);
@@ -216,74 +243,101 @@ async function main(): Promise<void> {
     const tables = ['floe_append', 'pyiceberg_append', 'preview_one_commit', 'preview_commit_per_file'];
     for (const t of tables) await c.catalog.createTable({ namespace: ns, name: t }, { schema: TRAINING_DATA_SCHEMA });
 
-    process.stderr.write(`generating ${int(rows)} rows into ${ipcPath} ...\n`);
-    const ipc = await writeIpcFile(ipcPath);
-    console.log(`data: ${int(rows)} rows in batches of ${int(batchRows)}; ${mb(ipc.arrowBytes)} MB as Arrow buffers `
-      + `(Arrow IPC file for PyIceberg: ${mb(ipc.fileBytes)} MB); generating them took ${fixed(ipc.generateMs / 1000, 2)} s`);
+    if (only.has('write')) {
+      process.stderr.write(`generating ${int(rows)} rows into ${ipcPath} ...\n`);
+      const ipc = await writeIpcFile(ipcPath);
+      console.log(`data: ${int(rows)} rows in batches of ${int(batchRows)}; ${mb(ipc.arrowBytes)} MB as Arrow buffers `
+        + `(Arrow IPC file for PyIceberg: ${mb(ipc.fileBytes)} MB); generating them took ${fixed(ipc.generateMs / 1000, 2)} s`);
 
-    process.stderr.write('write:\n');
-    const floeWrite = await measure('Floe writeTable', () => floe({ phase: 'write', catalog: address, table: name('floe_append'), rows, batchRows }));
-    const pyWrite = await measure('PyIceberg append', () => pyiceberg<PhaseReport>(c, 'append', { table: name('pyiceberg_append'), ipc: ipcPath }));
-    rmSync(ipcPath, { force: true });
-    printTable(`Write: append ${int(rows)} rows in one snapshot`,
-      ['', 'wall s', 'rows/s', 'data files', 'MB written', ...RSS_HEADER, ...LOAD_HEADER],
-      [floeWrite, pyWrite].map((m) => [m.what, fixed(m.wallMs / 1000, 2), int(m.rows / (m.wallMs / 1000)), String(m.dataFiles ?? ''), mb(m.dataBytes), ...rssCells(m), ...loadCells(m)]),
-      [
-        `Floe's wall time includes generating the rows on the fly in the same thread (${fixed((floeWrite.generateMs ?? 0) / 1000, 2)} s); `
-          + 'PyIceberg\'s starts with the whole table already in memory (its API takes one Arrow table).',
-        `PyIceberg's start RSS is that input table (${mb(pyWrite.inputBytes)} MB of Arrow data) plus the interpreter.`,
-        `Floe's store traffic: ${floeWrite.io?.puts} PUTs, ${mb(floeWrite.io?.bytesWritten)} MB.`,
-      ]);
-
-    process.stderr.write('full scan:\n');
-    const scans: Measured[] = [];
-    for (const [label, table] of [['Floe-written', 'floe_append'], ['PyIceberg-written', 'pyiceberg_append']] as const) {
-      scans.push(await measure(`Floe scanTable, ${label} table`, () => floe({ phase: 'scan', catalog: address, table: name(table) })));
-      scans.push(await measure(`PyIceberg scan().to_arrow(), ${label} table`, () => pyiceberg<PhaseReport>(c, 'scan', { table: name(table), mode: 'to_arrow' })));
-      scans.push(await measure(`PyIceberg to_arrow_batch_reader(), ${label} table`, () => pyiceberg<PhaseReport>(c, 'scan', { table: name(table), mode: 'batches' })));
+      process.stderr.write('write:\n');
+      const floeWrite = await measure('Floe writeTable', () => floe({
+        phase: 'write', catalog: address, table: name('floe_append'), rows, batchRows, encodeWorkers, ...(floeInput === 'ipc' ? { ipc: ipcPath } : {}),
+      }));
+      const pyWrite = await measure('PyIceberg append', () => pyiceberg<PhaseReport>(c, 'append', { table: name('pyiceberg_append'), ipc: ipcPath }));
+      rmSync(ipcPath, { force: true });
+      printTable(`Write: append ${int(rows)} rows in one snapshot`,
+        ['', 'wall s', 'rows/s', 'data files', 'MB written', ...RSS_HEADER, ...LOAD_HEADER],
+        [floeWrite, pyWrite].map((m) => [m.what, fixed(m.wallMs / 1000, 2), int(m.rows / (m.wallMs / 1000)), String(m.dataFiles ?? ''), mb(m.dataBytes), ...rssCells(m), ...loadCells(m)]),
+        [
+          (floeInput === 'ipc'
+            ? `Floe streams the rows from the same Arrow IPC file, batch by batch, inside its wall time (${fixed((floeWrite.generateMs ?? 0) / 1000, 2)} s waiting for batches); `
+            : `Floe's wall time includes generating the rows on the fly in the same thread (${fixed((floeWrite.generateMs ?? 0) / 1000, 2)} s); `)
+            + 'PyIceberg\'s starts with the whole table already in memory (its API takes one Arrow table).',
+          `Floe's Parquet encoding: ${floeWrite.encoder ? (floeWrite.encoder.fallback === null ? `${floeWrite.encoder.workers} worker thread(s), ${floeWrite.encoder.files} files, busy ${fixed(floeWrite.encoder.busyMs / 1000, 1)} s in all` : `in its own thread (${floeWrite.encoder.fallback.split('\n')[0]})`) : 'n/a'}.`,
+          `PyIceberg's start RSS is that input table (${mb(pyWrite.inputBytes)} MB of Arrow data) plus the interpreter.`,
+          `Floe's store traffic: ${floeWrite.io?.puts} PUTs, ${mb(floeWrite.io?.bytesWritten)} MB.`,
+        ]);
     }
-    printTable(`Full scan: every row and column (load table + plan + read), ${int(rows)} rows`,
-      ['', 'wall s', 'rows/s', 'rows', 'sum(views_1hr)', ...RSS_HEADER, ...LOAD_HEADER],
-      scans.map((m) => [m.what, fixed(m.wallMs / 1000, 2), int(m.rows / (m.wallMs / 1000)), int(m.rows), int(m.checksum ?? NaN), ...rssCells(m), ...loadCells(m)]),
-      [
-        'Floe and to_arrow_batch_reader stream batches (counted, one column summed, then dropped); to_arrow() holds the whole table.',
-        `Floe's store traffic: ${scans.filter((m) => m.io).map((m) => `${m.io!.gets} GETs / ${mb(m.io!.bytesRead)} MB`).join(' and ')}.`,
-      ]);
 
-    process.stderr.write(`preview: building tables of ${previewFiles} files of ${previewRowsPerFile} rows ...\n`);
-    const previewTables: { label: string; table: string; buildMs: number; manifests: number }[] = [];
-    let t0 = performance.now();
-    const oneCommit = await writeTable(c.catalog, parseIdentifier(name('preview_one_commit')), io, previewBatches(previewFiles), { mode: 'append', bufferBytes: 1 });
-    if (oneCommit.dataFiles !== previewFiles) throw new Error(`expected ${previewFiles} files from a 1-byte buffer, got ${oneCommit.dataFiles}`);
-    previewTables.push({ label: `${previewFiles} files, 1 commit`, table: 'preview_one_commit', buildMs: performance.now() - t0, manifests: 1 });
-    if (!flags['no-commit-per-file']) {
-      t0 = performance.now();
-      for (const batch of previewBatches(previewFiles)) {
-        await writeTable(c.catalog, parseIdentifier(name('preview_commit_per_file')), io, [batch], { mode: 'append' });
+    if (only.has('scan')) {
+      process.stderr.write('full scan:\n');
+      const scans: Measured[] = [];
+      for (const [label, table] of [['Floe-written', 'floe_append'], ['PyIceberg-written', 'pyiceberg_append']] as const) {
+        scans.push(await measure(`Floe scanTable, ${label} table`, () => floe({ phase: 'scan', catalog: address, table: name(table) })));
+        scans.push(await measure(`PyIceberg scan().to_arrow(), ${label} table`, () => pyiceberg<PhaseReport>(c, 'scan', { table: name(table), mode: 'to_arrow' })));
+        scans.push(await measure(`PyIceberg to_arrow_batch_reader(), ${label} table`, () => pyiceberg<PhaseReport>(c, 'scan', { table: name(table), mode: 'batches' })));
       }
-      previewTables.push({ label: `${previewFiles} files, ${previewFiles} commits`, table: 'preview_commit_per_file', buildMs: performance.now() - t0, manifests: previewFiles });
+      printTable(`Full scan: every row and column (load table + plan + read), ${int(rows)} rows`,
+        ['', 'wall s', 'rows/s', 'rows', 'sum(views_1hr)', ...RSS_HEADER, ...LOAD_HEADER],
+        scans.map((m) => [m.what, fixed(m.wallMs / 1000, 2), int(m.rows / (m.wallMs / 1000)), int(m.rows), int(m.checksum ?? NaN), ...rssCells(m), ...loadCells(m)]),
+        [
+          'Floe and to_arrow_batch_reader stream batches (counted, one column summed, then dropped); to_arrow() holds the whole table.',
+          `Floe's store traffic: ${scans.filter((m) => m.io).map((m) => `${m.io!.gets} GETs / ${mb(m.io!.bytesRead)} MB`).join(' and ')}.`,
+        ]);
     }
-    const previews: Measured[] = [];
-    for (const p of previewTables) {
-      previews.push(await measure(`Floe scanTable limit 100, ${p.label}`, () => floe({ phase: 'preview', catalog: address, table: name(p.table), runs: previewRuns, limit: 100 })));
-      previews.push(await measure(`PyIceberg scan(limit=100), ${p.label}`, () => pyiceberg<PhaseReport>(c, 'preview', { table: name(p.table), runs: previewRuns, limit: 100 })));
+
+    if (only.has('preview')) {
+      process.stderr.write(`preview: building tables of ${previewFiles} files of ${previewRowsPerFile} rows ...\n`);
+      const previewTables: { label: string; table: string; buildMs: number; manifests: number }[] = [];
+      let t0 = performance.now();
+      const oneCommit = await writeTable(c.catalog, parseIdentifier(name('preview_one_commit')), io, previewBatches(previewFiles), { mode: 'append', bufferBytes: 1 });
+      if (oneCommit.dataFiles !== previewFiles) throw new Error(`expected ${previewFiles} files from a 1-byte buffer, got ${oneCommit.dataFiles}`);
+      previewTables.push({ label: `${previewFiles} files, 1 commit`, table: 'preview_one_commit', buildMs: performance.now() - t0, manifests: 1 });
+      if (!flags['no-commit-per-file']) {
+        t0 = performance.now();
+        for (const batch of previewBatches(previewFiles)) {
+          await writeTable(c.catalog, parseIdentifier(name('preview_commit_per_file')), io, [batch], { mode: 'append' });
+        }
+        previewTables.push({ label: `${previewFiles} files, ${previewFiles} commits`, table: 'preview_commit_per_file', buildMs: performance.now() - t0, manifests: previewFiles });
+      }
+      const previews: Measured[] = [];
+      for (const p of previewTables) {
+        previews.push(await measure(`Floe scanTable limit 100, ${p.label}`, () => floe({ phase: 'preview', catalog: address, table: name(p.table), runs: previewRuns, limit: 100 })));
+        previews.push(await measure(`PyIceberg scan(limit=100), ${p.label}`, () => pyiceberg<PhaseReport>(c, 'preview', { table: name(p.table), runs: previewRuns, limit: 100 })));
+      }
+      printTable(`Preview: 100 rows, end to end (load table + plan + read), ${previewRuns} runs in one process`,
+        ['', 'first ms', 'median ms', 'min ms', 'max ms', 'rows', ...RSS_HEADER, 'CPU ms/run', 'machine busy', 'load1'],
+        previews.map((m) => {
+          const runs = m.runsMs ?? [];
+          const rest = runs.slice(1);
+          return [
+            m.what, int(runs[0] ?? NaN), int(median(rest)), int(Math.min(...rest)), int(Math.max(...rest)), int(m.rows), ...rssCells(m),
+            int(m.cpuMs / runs.length), fixed(m.machineBusyCores, 2), fixed(m.load1, 2),
+          ];
+        }),
+        [
+          'first = the cold run (connections, wasm / imports warm up); median, min and max over the other runs.',
+          ...previewTables.map((p) => `${p.label}: ${p.manifests} manifest(s); building it with Floe took ${fixed(p.buildMs / 1000, 1)} s`
+            + (p.manifests > 1 ? ` (${int(p.buildMs / p.manifests)} ms per commit)` : '')),
+          ...previews.filter((m) => m.io).map((m) => `${m.what}: ${int(m.io!.gets / previewRuns)} GETs and ${fixed(m.io!.bytesRead / previewRuns / 1e3)} kB per run`),
+        ]);
     }
-    printTable(`Preview: 100 rows, end to end (load table + plan + read), ${previewRuns} runs in one process`,
-      ['', 'first ms', 'median ms', 'min ms', 'max ms', 'rows', ...RSS_HEADER, 'CPU ms/run', 'machine busy', 'load1'],
-      previews.map((m) => {
-        const runs = m.runsMs ?? [];
-        const rest = runs.slice(1);
-        return [
-          m.what, int(runs[0] ?? NaN), int(median(rest)), int(Math.min(...rest)), int(Math.max(...rest)), int(m.rows), ...rssCells(m),
-          int(m.cpuMs / runs.length), fixed(m.machineBusyCores, 2), fixed(m.load1, 2),
-        ];
-      }),
-      [
-        'first = the cold run (connections, wasm / imports warm up); median, min and max over the other runs.',
-        ...previewTables.map((p) => `${p.label}: ${p.manifests} manifest(s); building it with Floe took ${fixed(p.buildMs / 1000, 1)} s`
-          + (p.manifests > 1 ? ` (${int(p.buildMs / p.manifests)} ms per commit)` : '')),
-        ...previews.filter((m) => m.io).map((m) => `${m.what}: ${int(m.io!.gets / previewRuns)} GETs and ${fixed(m.io!.bytesRead / previewRuns / 1e3)} kB per run`),
-      ]);
+
+    if (only.has('partitioned')) {
+      process.stderr.write(`partitioned: generating ${int(partitionedRows)} window rows cycling over ${partitionedDays} days into ${ipcPath} ...\n`);
+      for (const t of ['floe_windows', 'pyiceberg_windows']) await c.catalog.createTable({ namespace: ns, name: t }, { schema: WINDOW_SCHEMA, spec: WINDOW_SPEC });
+      const ipc = await writeIpcFile(ipcPath, partitionedRows, (first, n) => windowRowsBatch(first, n, partitionedDays));
+      const floeWrite = await measure('Floe writeTable', () => floe({
+        phase: 'write', catalog: address, table: name('floe_windows'), rows: partitionedRows, batchRows, encodeWorkers, ipc: ipcPath,
+      }));
+      const pyWrite = await measure('PyIceberg append', () => pyiceberg<PhaseReport>(c, 'append', { table: name('pyiceberg_windows'), ipc: ipcPath }));
+      rmSync(ipcPath, { force: true });
+      printTable(`Partitioned append: ${int(partitionedRows)} window rows, day(window_start), consecutive rows on different days of ${partitionedDays}`,
+        ['', 'wall s', 'rows/s', 'data files', 'MB written', ...RSS_HEADER, ...LOAD_HEADER],
+        [floeWrite, pyWrite].map((m) => [m.what, fixed(m.wallMs / 1000, 2), int(m.rows / (m.wallMs / 1000)), String(m.dataFiles ?? ''), mb(m.dataBytes), ...rssCells(m), ...loadCells(m)]),
+        [`${mb(ipc.arrowBytes)} MB as Arrow buffers; both read the same Arrow IPC file (Floe batch by batch, PyIceberg whole).`]);
+    }
+
     console.log(`\nload average at end ${loadavg().map((l) => fixed(l, 2)).join(' ')}`);
     if (cpuProfDir) console.log(`CPU profiles of the Floe phases: ${cpuProfDir}`);
   } finally {

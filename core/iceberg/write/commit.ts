@@ -85,6 +85,8 @@ export interface WriteOptions extends RetryOptions {
    */
   validate?: (table: LoadedTable) => void;
   bufferBytes?: number;
+  /** Files encoded at once in encoder worker threads; 0 encodes in this thread (DataFileWriterOptions). */
+  encodeWorkers?: number;
   /** Called once every data file is written, before the first commit attempt. */
   onDataFilesWritten?: (files: number, bytes: bigint) => void;
 }
@@ -106,7 +108,7 @@ export async function writeTable(
   const specId = md['default-spec-id'];
   const writer = new DataFileWriter({
     io: io(md.location), table: formatIdentifier(id), location: md.location, schema: currentSchema(md), spec: defaultSpec(md),
-    properties: md.properties, bufferBytes: o.bufferBytes, signal: o.signal,
+    properties: md.properties, bufferBytes: o.bufferBytes, encodeWorkers: o.encodeWorkers, signal: o.signal,
   });
   let files;
   try {
