@@ -64,22 +64,28 @@ async function runLockFor(config: WorkspaceConfig, secrets: SecretStore, store: 
   return sqliteRunLock(store.file, workspaceKey);
 }
 
+/** Two installs pointed at the same catalog and storage are one workspace for locking, whatever their folders. */
+const lockKey = (config: WorkspaceConfig) => `${config.connections.catalog.name}@${storageLocations(config).root}`;
+
 export class Runtime {
   readonly engine: Engine<Workspace>;
   private browsing: Promise<Workspace> | undefined;
   private scheduler: Scheduler<PipelineName> | undefined;
+  private readonly retiredLocks: RunLock[] = [];
 
   private constructor(
     readonly dir: string,
     public config: WorkspaceConfig,
     readonly secrets: SecretStore,
     readonly store: RunStore,
-    private readonly lock: RunLock,
+    private lock: RunLock,
     private readonly options: RuntimeOptions,
     private readonly secretList: string[],
   ) {
     const engineOptions: EngineOptions<Workspace> = {
-      store, lock, pipelines: () => pipelineDefinitions(this.config),
+      // Through `this.lock`, so a catalog changed by saveConfig takes the lock from then on.
+      store, lock: { tryAcquire: (pipeline, runId) => this.lock.tryAcquire(pipeline, runId), close: () => this.lock.close() },
+      pipelines: () => pipelineDefinitions(this.config),
       openResources: () => this.openWorkspace(),
       redact: (text) => this.redact(text),
     };
@@ -93,8 +99,7 @@ export class Runtime {
     const store = RunStore.open(join(options.dir, 'runs.db'));
     try {
       store.markInterrupted();
-      // Two installs pointed at the same catalog and storage are one workspace for locking, whatever their folders.
-      const lock = await runLockFor(config, secrets, store, `${config.connections.catalog.name}@${storageLocations(config).root}`);
+      const lock = await runLockFor(config, secrets, store, lockKey(config));
       return new Runtime(options.dir, config, secrets, store, lock, options, await secretValues(config, secrets));
     } catch (err) {
       store.close();
@@ -147,7 +152,13 @@ export class Runtime {
 
   /** Saves a changed configuration; later runs use it. */
   async saveConfig(next: WorkspaceConfig): Promise<void> {
+    const before = this.config;
     this.config = await saveWorkspaceConfig(configPath(this.dir), next);
+    if (JSON.stringify(before.connections.catalog) !== JSON.stringify(this.config.connections.catalog) || lockKey(before) !== lockKey(this.config)) {
+      // The old lock stays open until close(): a run in progress still releases through it.
+      this.retiredLocks.push(this.lock);
+      this.lock = await runLockFor(this.config, this.secrets, this.store, lockKey(this.config));
+    }
     this.secretList.splice(0, this.secretList.length, ...await secretValues(this.config, this.secrets));
     const old = this.browsing;
     this.browsing = undefined;
@@ -158,7 +169,7 @@ export class Runtime {
     await this.scheduler?.stop();
     await this.engine.shutdown();
     await this.browsing?.then((w) => w.close()).catch(() => undefined);
-    await this.lock.close();
+    for (const lock of [...this.retiredLocks, this.lock]) await lock.close();
     this.store.close();
   }
 }
