@@ -129,8 +129,8 @@ export class DataFileWriter {
       p.bytes += bytes;
       p.rows += slice.rows.numRows;
       this.bufferedBytes += bytes;
-      // Workers start while the first file's rows still arrive: a few hundred ms, hidden.
-      if (this.pool && this.bufferedBytes >= MIN_WORKER_FILE_BYTES) this.pool.warm(this.maxInFlight);
+      // Workers start once a file big enough for them is on its way, while its rows still arrive: a few hundred ms, hidden.
+      if (this.pool && p.bytes >= MIN_WORKER_FILE_BYTES) this.pool.warm(this.maxInFlight);
       if (p.bytes * this.parquetPerArrowByte() >= this.targetFileBytes || p.bytes >= this.fileBytes) await this.flush(slice.key);
       // The bound is on everything buffered, across partitions: write the biggest partition out
       // (a day of sorted input is complete by the time the next day fills the buffer).
