@@ -3,37 +3,11 @@
  * to the renderer unchanged, and a run store can keep it. No bigint, Map or Date anywhere.
  */
 
-export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
+// The report is what the API sends: its types are the contract's (renderer-safe, JSON only).
+import type { CheckStatus, JsonValue, VerifyCheck, VerifyReportView } from '../../api/contract.ts';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-export interface VerifyCheck {
-  /** Stable across versions (`training.rows-per-image`, `views-windows.offsets`): UIs and tests key on it. */
-  id: string;
-  /** The table the check is about, as namespace.table. */
-  table: string;
-  title: string;
-  status: CheckStatus;
-  /** One line with the figures that matter, e.g. "1 of 120 images have other than 3 rows". */
-  detail: string;
-  /** The measured values, by name; ids and 64-bit values as strings. */
-  figures: Record<string, JsonValue>;
-}
-
-/** Shaped to fit the API contract's VerifyReportView (core/api/contract.ts) as it is, with more. */
-export interface VerifyReport {
-  /** No check failed (warnings and skips allowed). */
-  ok: boolean;
-  /** When the checks started, epoch ms. */
-  checkedAt: number;
-  durationMs: number;
-  trainingTable: string;
-  windowTables: { views: string; comments: string; flags: string };
-  checks: VerifyCheck[];
-  counts: Record<CheckStatus, number>;
-  /** The training table's first rows (config.sampleRows), JSON-safe (json-rows.ts). */
-  sampleRows: Record<string, JsonValue>[];
-}
+export type { CheckStatus, JsonValue, VerifyCheck };
+export type VerifyReport = VerifyReportView;
 
 export function check(
   id: string, table: string, title: string, status: CheckStatus, detail: string, figures: Record<string, JsonValue> = {},
