@@ -11,32 +11,11 @@
 
 import { parseTimestamptz } from './copy-timestamp.ts';
 
-/** timestamptz: Postgres's ISO text of one (copy-timestamp.ts), into int64 microseconds since 1970 UTC. */
-export type CopyColumnKind = 'utf8' | 'int32' | 'int64' | 'timestamptz';
+import { CopyBatchParser, INT32, parsedBatches, UTF8, type ColumnBuilder, type CopyBatch, type CopyColumnSpec } from './copy-batches.ts';
 
-export interface CopyColumnSpec {
-  /** For messages. */
-  name: string;
-  kind: CopyColumnKind;
-}
-
-/** Validity bits (Arrow's: bit i set when row i is not null), or undefined when no row is null. */
-type Validity = { valid: Uint8Array | undefined; nulls: number };
-
-export type CopyColumn =
-  | ({ kind: 'utf8'; offsets: Int32Array; bytes: Uint8Array } & Validity)
-  | ({ kind: 'int32'; values: Int32Array } & Validity)
-  | ({ kind: 'int64'; values: BigInt64Array } & Validity);
-
-export interface CopyBatch {
-  rows: number;
-  columns: CopyColumn[];
-}
+export type { CopyBatch, CopyColumn, CopyColumnKind, CopyColumnSpec } from './copy-batches.ts';
 
 const TAB = 9, NL = 10, BACKSLASH = 92, MINUS = 45, ZERO = 48, NINE = 57;
-const UTF8 = 0, INT32 = 1, INT64 = 2, TIMESTAMPTZ = 3;
-const KIND_CODE: Record<CopyColumnKind, number> = { utf8: UTF8, int32: INT32, int64: INT64, timestamptz: TIMESTAMPTZ };
-
 /** What a backslash followed by this byte stands for (COPY's text format); -1: the byte itself. */
 const ESCAPED = new Int16Array(256).fill(-1);
 for (const [c, v] of [['b', 8], ['f', 12], ['n', 10], ['r', 13], ['t', 9], ['v', 11]] as const) ESCAPED[c.charCodeAt(0)] = v;
@@ -52,78 +31,11 @@ for (let c = 0; c < 6; c++) { HEX[65 + c] = 10 + c; HEX[97 + c] = 10 + c; }
 /** Regions longer than this are parsed in slices, so that a column's buffer never reserves more than this beyond its data. */
 const MAX_REGION = 1 << 18;
 
-/** One column of the batch being filled. */
-class ColumnBuilder {
-  readonly code: number;
-  offsets: Int32Array;
-  data: Uint8Array;
-  used = 0;
-  ints: Int32Array;
-  valid: Uint8Array | undefined = undefined;
-  /** A validity buffer of an earlier batch, to fill again at this batch's first null. */
-  private spareValid: Uint8Array | undefined = undefined;
-  nulls = 0;
-
-  constructor(readonly spec: CopyColumnSpec, readonly rows: number, dataBytes: number) {
-    this.code = KIND_CODE[spec.kind];
-    this.offsets = new Int32Array(this.code === UTF8 ? rows + 1 : 0);
-    this.data = new Uint8Array(this.code === UTF8 ? dataBytes : 0);
-    // int64 values are written as two 32-bit words (low first: the platform's order, little-endian
-    // everywhere Node runs), not as a BigInt each.
-    this.ints = new Int32Array(this.code === INT64 || this.code === TIMESTAMPTZ ? 2 * rows : this.code === INT32 ? rows : 0);
-  }
-
-  setNull(row: number): void {
-    // Allocated at the first null only: most columns have none.
-    if (this.valid === undefined) this.valid = (this.spareValid ?? new Uint8Array((this.rows + 7) >> 3)).fill(0xff);
-    this.valid[row >> 3]! &= ~(1 << (row & 7));
-    this.nulls++;
-    if (this.code === UTF8) this.offsets[row + 1] = this.used;
-  }
-
-  /** Room for `more` bytes beyond the data so far. */
-  reserve(more: number): void {
-    if (this.used + more <= this.data.length) return;
-    const next = new Uint8Array(Math.max(this.used + more, this.data.length * 2));
-    next.set(this.data.subarray(0, this.used));
-    this.data = next;
-  }
-
-  /** Empty again, keeping its buffers (the batch made from them is no longer used). */
-  reset(): void {
-    this.used = 0;
-    this.nulls = 0;
-    if (this.valid !== undefined) this.spareValid = this.valid;
-    this.valid = undefined;
-  }
-
-  finish(rows: number): CopyColumn {
-    const v = { valid: this.valid === undefined ? undefined : this.valid.subarray(0, (rows + 7) >> 3), nulls: this.nulls };
-    if (this.code === UTF8) return { kind: 'utf8', offsets: this.offsets.subarray(0, rows + 1), bytes: this.data.subarray(0, this.used), ...v };
-    if (this.code === INT32) return { kind: 'int32', values: this.ints.subarray(0, rows), ...v };
-    return { kind: 'int64', values: new BigInt64Array(this.ints.buffer, 0, rows), ...v };
-  }
-}
-
-export class CopyTextParser {
-  private builders: ColumnBuilder[];
-  /** Rows in the batch being filled, and in the batches already handed out. */
-  private rows = 0;
-  private rowsBefore = 0;
+/** COPY's text format; uuid columns are read as the text they are. */
+export class CopyTextParser extends CopyBatchParser {
   /** The start of an unfinished row: chunk tails waiting for the rest of it. */
   private pending: Uint8Array[] = [];
-  /** Builders of the batches handed out, and builders released, whose buffers the next batches reuse. */
-  private readonly handedOut = new Map<CopyBatch, ColumnBuilder[]>();
-  private readonly spare: ColumnBuilder[][] = [];
 
-  /** `what` names the query in errors. */
-  constructor(private readonly columns: CopyColumnSpec[], private readonly batchRows: number, private readonly what: string) {
-    if (columns.length === 0) throw new Error(`COPY of ${what}: no columns to parse`);
-    if (!(batchRows > 0)) throw new Error(`COPY of ${what}: batchRows must be positive, not ${batchRows}`);
-    this.builders = columns.map((c) => new ColumnBuilder(c, batchRows, 1 << 16));
-  }
-
-  /** Parses a chunk; the batches it completed (usually none, as a batch spans many chunks). */
   push(chunk: Uint8Array): CopyBatch[] {
     const out: CopyBatch[] = [];
     let start = 0;
@@ -152,15 +64,9 @@ export class CopyTextParser {
     return out;
   }
 
-  /** The last, partial batch (null if none); throws when the input stopped inside a row. */
   end(): CopyBatch | null {
     if (this.pending.length > 0) throw new Error(`COPY of ${this.what} ended in the middle of row ${this.rowsBefore + this.rows + 1}`);
     return this.rows > 0 ? this.finishBatch() : null;
-  }
-
-  /** Rows handed out in batches so far plus the rows of the batch being filled. */
-  get rowCount(): number {
-    return this.rowsBefore + this.rows;
   }
 
   /** Whole rows in buf[p, end): buf[end - 1] is the newline ending the last one. */
@@ -192,7 +98,7 @@ export class CopyTextParser {
           p += 2;
         } else if (b.code === UTF8) {
           p = this.utf8Field(b, row, buf, p, end);
-        } else if (b.code === TIMESTAMPTZ) {
+        } else if (b.isTime) {
           const after = parseTimestamptz(buf, p, b.ints, 2 * row);
           if (after < 0) throw this.notA(b, row, buf, p, 'timestamp with time zone in ISO style');
           p = after;
@@ -301,31 +207,6 @@ export class CopyTextParser {
     for (let i = rowStart; i < buf.length && buf[i] !== NL; i++) if (buf[i] === TAB) fields++;
     return new Error(`COPY of ${this.what}: row ${this.rowsBefore + this.rows + 1} has ${fields} fields, expected ${this.columns.length} (${this.columns.map((c) => c.name).join(', ')})`);
   }
-
-  /**
-   * Gives the buffers of a batch back, for later batches to fill: the batch must not be read after.
-   * A batch never released keeps its buffers (then each batch allocates its own, some 20 MB at
-   * W2's comments, and the garbage collector runs for them).
-   */
-  release(batch: CopyBatch): void {
-    const builders = this.handedOut.get(batch);
-    if (!builders) return;
-    this.handedOut.delete(batch);
-    for (const b of builders) b.reset();
-    this.spare.push(builders);
-  }
-
-  private finishBatch(): CopyBatch {
-    const rows = this.rows;
-    const batch: CopyBatch = { rows, columns: this.builders.map((b) => b.finish(rows)) };
-    this.handedOut.set(batch, this.builders);
-    this.rowsBefore += rows;
-    this.rows = 0;
-    // The batch handed out keeps its buffers; the next one likely needs as many bytes.
-    this.builders = this.spare.pop()
-      ?? this.builders.map((b) => new ColumnBuilder(b.spec, this.batchRows, b.code === UTF8 ? b.used + (b.used >> 3) + 1024 : 0));
-    return batch;
-  }
 }
 
 /**
@@ -336,16 +217,7 @@ export class CopyTextParser {
 export async function* copyColumnBatches(
   chunks: AsyncIterable<Uint8Array>, columns: CopyColumnSpec[], batchRows: number, what: string, { reuse = false } = {},
 ): AsyncGenerator<CopyBatch> {
-  const parser = new CopyTextParser(columns, batchRows, what);
-  const hand = function* (batches: CopyBatch[]) {
-    for (const b of batches) {
-      yield b;
-      if (reuse) parser.release(b);
-    }
-  };
-  for await (const chunk of chunks) yield* hand(parser.push(chunk));
-  const last = parser.end();
-  if (last) yield last;
+  yield* parsedBatches(chunks, new CopyTextParser(columns, batchRows, what), { reuse });
 }
 
 /** Undoes COPY text escaping of one field's bytes (a page's last key, not the hot path). */

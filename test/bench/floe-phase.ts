@@ -5,8 +5,8 @@
  *   node <tsx loader> test/bench/floe-phase.ts '<PhaseRequest JSON>'
  * Prints one JSON line (PhaseResult) on stdout.
  */
-import { open } from 'node:fs/promises';
-import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
+import { open, readFile } from 'node:fs/promises';
+import { RecordBatchReader, tableFromIPC, type RecordBatch } from 'apache-arrow';
 import { SqlCatalog } from '../../core/iceberg/catalog/sql-catalog.ts';
 import { PostgresDriver } from '../../core/iceberg/catalog/sql-driver.ts';
 import { parseIdentifier } from '../../core/iceberg/catalog/catalog.ts';
@@ -20,7 +20,7 @@ import { PhaseMeter, type RssPeak } from './phase-meter.ts';
 import { trainingDataBatches } from './training-data.ts';
 
 export type PhaseRequest =
-  | { phase: 'write'; catalog: CatalogAddress; table: string; rows: number; batchRows: number; ipc?: string; encodeWorkers?: number }
+  | { phase: 'write'; catalog: CatalogAddress; table: string; rows: number; batchRows: number; ipc?: string; inMemory?: boolean; encodeWorkers?: number }
   | { phase: 'scan'; catalog: CatalogAddress; table: string }
   | { phase: 'preview'; catalog: CatalogAddress; table: string; runs: number; limit: number };
 
@@ -95,9 +95,11 @@ async function run(req: PhaseRequest): Promise<PhaseResult> {
   try {
     if (req.phase === 'write') {
       const spent = { ms: 0 };
+      // In memory: the whole table is loaded before the clock starts, as PyIceberg's append takes it.
+      const loaded = req.ipc && req.inMemory ? tableFromIPC(await readFile(req.ipc)).batches : undefined;
       const meter = new PhaseMeter();
       const t0 = performance.now();
-      const input = req.ipc ? ipcBatches(req.ipc) : trainingDataBatches(req.rows, req.batchRows);
+      const input = loaded ?? (req.ipc ? ipcBatches(req.ipc) : trainingDataBatches(req.rows, req.batchRows));
       const result = await writeTable(catalog, id, io, timed(input, spent), { mode: 'append', encodeWorkers: req.encodeWorkers });
       const wallMs = performance.now() - t0;
       return {

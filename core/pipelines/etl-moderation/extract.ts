@@ -18,6 +18,8 @@ import { arrowSchemaFromIceberg } from '../../iceberg/spec/arrow-schema.ts';
 import type { PrimitiveType, Schema } from '../../iceberg/spec/types.ts';
 import { batchFromColumns, type ColumnValues } from '../../iceberg/arrow-build.ts';
 import { ParquetReader, streamParquet, type ParquetCompression, type ParquetEncodeOptions } from '../../iceberg/parquet.ts';
+import { parsedBatches } from '../../sources/copy-batches.ts';
+import { CopyBinaryParser } from '../../sources/copy-binary.ts';
 import { copyColumnBatches, type CopyColumn, type CopyColumnKind } from '../../sources/copy-columns.ts';
 import { quoteIdent, type CopyRequest, type SqlSource } from '../../sources/sql-source.ts';
 import type { TaskContext } from '../task-context.ts';
@@ -34,7 +36,9 @@ export const SOURCE_TABLES: Record<string, [string, PgType][]> = {
 };
 
 const ICEBERG_TYPE: Record<PgType, PrimitiveType> = { uuid: 'string', text: 'string', timestamptz: 'timestamptz', int: 'int' };
-const COPY_KIND: Record<PgType, CopyColumnKind> = { uuid: 'utf8', text: 'utf8', timestamptz: 'timestamptz', int: 'int32' };
+const COPY_KIND: Record<PgType, CopyColumnKind> = { uuid: 'uuid', text: 'utf8', timestamptz: 'timestamptz', int: 'int32' };
+/** Casts that pin each column's binary form (free when the column already has the type; a clear error when it cannot be one). */
+const SQL_TYPE: Record<PgType, string> = { uuid: 'uuid', text: 'text', timestamptz: 'timestamptz', int: 'int4' };
 
 /**
  * Rows per COPY batch and per Parquet row group. A row group is what the encoder holds in memory
@@ -47,8 +51,11 @@ export const EXTRACT_BATCH_ROWS = 131_072;
  * in UTC that the parser turns into microseconds. Cheaper for the server than computing them:
  * `extract(epoch ...)` is numeric arithmetic, a quarter of its CPU time for W2's comments.
  */
-function copyRequest(table: string, columns: [string, PgType][]): CopyRequest {
-  return { table, columns: columns.map(([name]) => quoteIdent(name)), key: columns[0]![0] };
+function copyRequest(table: string, columns: [string, PgType][], format: 'text' | 'binary' = 'text'): CopyRequest {
+  return {
+    table, key: columns[0]![0],
+    columns: columns.map(([name, type]) => (format === 'binary' ? `${quoteIdent(name)}::${SQL_TYPE[type]}` : quoteIdent(name))),
+  };
 }
 
 /** The query whose COPY extract reads (benchmarks compare `psql \copy` of it). */
@@ -277,6 +284,8 @@ export interface ExtractOptions {
   /** Encode on this thread instead of a worker (to measure the difference); default false. */
   encodeOnThisThread?: boolean;
   compression?: ParquetCompression;
+  /** COPY binary where the source offers it (the default), or text (to compare them). */
+  copyFormat?: 'binary' | 'text';
 }
 
 export async function extractTable(
@@ -295,10 +304,13 @@ export async function extractTable(
       expected = await snapshot.count(table);
       ctx.setTotal?.(expected, 'rows');
       async function* batches() {
-        const copy = snapshot.copyText(copyRequest(table, columns!), ctx.signal);
+        const what = `${table} from ${source.description}`;
         // Both encoders copy a batch into an IPC message before asking for the next one, so the
         // parser may refill its buffers then: no 20 MB of new buffers per batch for the GC.
-        for await (const batch of copyColumnBatches(copy, specs, EXTRACT_BATCH_ROWS, `${table} from ${source.description}`, { reuse: true })) {
+        const parsed = snapshot.copyBinary && options.copyFormat !== 'text'
+          ? parsedBatches(snapshot.copyBinary(copyRequest(table, columns!, 'binary'), ctx.signal), new CopyBinaryParser(specs, EXTRACT_BATCH_ROWS, what), { reuse: true })
+          : copyColumnBatches(snapshot.copyText(copyRequest(table, columns!), ctx.signal), specs, EXTRACT_BATCH_ROWS, what, { reuse: true });
+        for await (const batch of parsed) {
           rows += batch.rows;
           ctx.advance?.(batch.rows);
           yield batchFromColumns(arrow, batch.columns.map(columnValues), batch.rows);
