@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The native Parquet codec (Rust, cargo): the tests run Floe as it ships, with it.
+bash native/parquet/build.sh
 npm run --silent typecheck
 npm run --silent lint
 bash test/services/up.sh

@@ -1,11 +1,16 @@
 /**
- * parquet-wasm, wrapped for Iceberg: encoding Arrow record batches into a Parquet file, and
- * opening a Parquet file for ranged reads through any FileIO (the footer, then only the column
- * chunks asked for: a 100-row preview reads kilobytes, not the file).
+ * Parquet for Iceberg: encoding Arrow record batches into a Parquet file, and opening a Parquet
+ * file for ranged reads through any FileIO (the footer, then only the column chunks asked for: a
+ * 100-row preview reads one row group's chunks, not the file). The native codec (arrow-rs as a
+ * Node-API addon, parquet-native.ts) does the work where it is built; parquet-wasm, the same
+ * library compiled to wasm and about 3x slower, where it is not.
  */
 import * as pw from 'parquet-wasm/node';
 import { Table as ArrowTable, tableFromIPC, tableToIPC, type RecordBatch, type Schema as ArrowSchema } from 'apache-arrow';
 import type { FileIO } from '../io/file-io.ts';
+import { nativeParquet } from './parquet-native.ts';
+import { fileSource, memorySource, NativeParquetFile, type ByteSource } from './parquet-native-read.ts';
+import { streamParquetNative } from './parquet-native-write.ts';
 
 export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
 
@@ -23,6 +28,15 @@ export interface ParquetEncodeOptions {
   dictionaryColumns?: Record<string, boolean>;
   /** Min/max statistics per column chunk (the default: scans prune files and row groups with them), or none. */
   statistics?: 'chunk' | 'none';
+  /** zstd or gzip level, as Iceberg's write.parquet.compression-level (native codec only; zstd's default is 1). */
+  compressionLevel?: number;
+  /** Bytes of a data page before compression, as Iceberg's write.parquet.page-size-bytes (default 1 MiB). */
+  dataPageBytes?: number;
+}
+
+/** Which codec this process uses, for logs and benchmarks. */
+export function parquetBackend(): 'native' | 'wasm' {
+  return nativeParquet() ? 'native' : 'wasm';
 }
 
 const COMPRESSION: Record<ParquetCompression, pw.Compression> = {
@@ -32,10 +46,9 @@ const COMPRESSION: Record<ParquetCompression, pw.Compression> = {
 /**
  * Encodes batches that share one schema into one Parquet file.
  *
- * The batches go into wasm one at a time, through parquet-wasm's streaming writer: wasm memory
- * then holds one batch and the row group being encoded, not the whole file's Arrow data twice (an
- * IPC copy plus the table decoded from it), and no JS copy of the whole file in IPC form exists.
- * The bytes are the same as writeParquet's (same writer, same row group boundaries).
+ * The batches go into the encoder one at a time (streamParquet): it holds one batch and the row
+ * group being encoded, not the whole file's Arrow data twice (an IPC copy plus the table decoded
+ * from it), and no JS copy of the whole file in IPC form exists.
  */
 export interface EncodedParquet {
   bytes: Uint8Array;
@@ -55,12 +68,19 @@ export async function encodeParquet(schema: ArrowSchema, batches: RecordBatch[],
 }
 
 /**
- * The bytes of one Parquet file, streamed from batches that share `schema`: wasm memory holds one
+ * The bytes of one Parquet file, streamed from batches that share `schema`: the encoder holds one
  * batch and the row group being encoded, never the whole file, so a table of any size streams
  * through in bounded memory. The caller must check the written file's row count (the footer):
  * parquet-wasm ends a file early, without an error, on a batch it cannot take.
  */
-export async function* streamParquet(
+export function streamParquet(
+  schema: ArrowSchema, batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>, o: ParquetEncodeOptions,
+): AsyncGenerator<Uint8Array> {
+  const addon = nativeParquet();
+  return addon ? streamParquetNative(addon, schema, batches, o) : streamParquetWasm(schema, batches, o);
+}
+
+async function* streamParquetWasm(
   schema: ArrowSchema, batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>, o: ParquetEncodeOptions,
 ): AsyncGenerator<Uint8Array> {
   let props = new pw.WriterPropertiesBuilder()
@@ -68,6 +88,7 @@ export async function* streamParquet(
     .setMaxRowGroupSize(o.rowGroupRows)
     .setStatisticsEnabled(o.statistics === 'none' ? pw.EnabledStatistics.None : pw.EnabledStatistics.Chunk)
     .setCreatedBy('floe');
+  if (o.dataPageBytes !== undefined) props = props.setDataPageSizeLimit(o.dataPageBytes);
   if (o.keyValueMetadata) props = props.setKeyValueMetadata(o.keyValueMetadata);
   if (o.dictionary !== undefined) props = props.setDictionaryEnabled(o.dictionary);
   for (const [column, on] of Object.entries(o.dictionaryColumns ?? {})) props = props.setColumnDictionaryEnabled(column, on);
@@ -148,9 +169,19 @@ class ReadFailures {
   }
 }
 
+const readErrors = new WeakSet<object>();
+
+/** A failed read of the file's bytes, as the caller sees it: aborts as themselves, others with the path. */
 function readError(err: unknown, path: string): Error {
-  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return err;
-  return new Error(`Reading Parquet file ${path} failed: ${errorText(err)}`, { cause: err });
+  const out = err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')
+    ? err
+    : new Error(`Reading Parquet file ${path} failed: ${errorText(err)}`, { cause: err });
+  readErrors.add(out);
+  return out;
+}
+
+function isReadError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && readErrors.has(err);
 }
 
 /**
@@ -199,11 +230,79 @@ export interface ParquetReadOptions {
   rowGroups?: number[];
 }
 
+/** One Parquet file opened for reading, by either codec. */
+interface OpenFile {
+  readonly numRows: number;
+  arrowSchema(): ArrowSchema;
+  columnSizes(): Map<string, number>;
+  batches(o: ParquetReadOptions): AsyncGenerator<RecordBatch>;
+}
+
 export class ParquetReader {
-  private constructor(readonly path: string, private readonly file: pw.ParquetFile, private readonly failures = new ReadFailures()) {}
+  private constructor(readonly path: string, private readonly file: OpenFile) {}
 
   /** Opens a file of known size (from the manifest) and reads its footer. */
   static async open(io: FileIO, path: string, size: number, signal?: AbortSignal): Promise<ParquetReader> {
+    const native = await openNative(fileSource(io, path, signal, (err) => readError(err, path)), size, path);
+    return new ParquetReader(path, native ?? await WasmFile.open(io, path, size, signal));
+  }
+
+  /** A file already in memory (just encoded): its footer, without another read. */
+  static async fromBytes(bytes: Uint8Array, path = '(in memory)'): Promise<ParquetReader> {
+    const native = await openNative(memorySource(bytes), bytes.length, path);
+    return new ParquetReader(path, native ?? new WasmFile(path, await pw.ParquetFile.fromFile(new Blob([bytes]))));
+  }
+
+  get numRows(): number {
+    return this.file.numRows;
+  }
+
+  /** Top-level Parquet columns by the Iceberg field id they carry (empty for files written without ids). */
+  async fieldIds(): Promise<Map<number, string>> {
+    const ids = new Map<number, string>();
+    for (const field of this.file.arrowSchema().fields) {
+      const raw = field.metadata.get('PARQUET:field_id');
+      if (raw !== undefined) ids.set(Number(raw), field.name);
+    }
+    return ids;
+  }
+
+  /** Compressed bytes per top-level column name, summed over row groups. */
+  columnSizes(): Map<string, number> {
+    return this.file.columnSizes();
+  }
+
+  /** Arrow record batches, streamed in bounded memory; `columns` are top-level names (batches may hold more). */
+  batches(o: ParquetReadOptions = {}): AsyncGenerator<RecordBatch> {
+    return this.file.batches(o);
+  }
+}
+
+/** The file through the native codec, or null where it is not built or cannot decode this file. */
+async function openNative(source: ByteSource, size: number, path: string): Promise<OpenFile | null> {
+  const addon = nativeParquet();
+  if (!addon) return null;
+  let file: NativeParquetFile | null;
+  try {
+    file = await NativeParquetFile.open(addon, source, size);
+  } catch (err) {
+    if (isReadError(err)) throw err;
+    throw new Error(`Cannot open Parquet file ${path}: ${errorText(err)}`, { cause: err });
+  }
+  if (!file) return null;
+  const f = file;
+  return {
+    numRows: f.numRows,
+    arrowSchema: () => f.arrowSchema(),
+    columnSizes: () => f.columnSizes(),
+    batches: (o) => f.batches(o, (err) => (isReadError(err) ? err as Error : new Error(`Cannot read Parquet file ${path}: ${errorText(err)}`, { cause: err }))),
+  };
+}
+
+class WasmFile implements OpenFile {
+  constructor(readonly path: string, private readonly file: pw.ParquetFile, private readonly failures = new ReadFailures()) {}
+
+  static async open(io: FileIO, path: string, size: number, signal?: AbortSignal): Promise<WasmFile> {
     const failures = new ReadFailures();
     let file: pw.ParquetFile;
     try {
@@ -212,30 +311,17 @@ export class ParquetReader {
       if (failures.failed) throw err;
       throw new Error(`Cannot open Parquet file ${path}: ${errorText(err)}`, { cause: err });
     }
-    return new ParquetReader(path, file, failures);
-  }
-
-  /** A file already in memory (just encoded): its footer, without another read. */
-  static async fromBytes(bytes: Uint8Array, path = '(in memory)'): Promise<ParquetReader> {
-    return new ParquetReader(path, await pw.ParquetFile.fromFile(new Blob([bytes])));
+    return new WasmFile(path, file, failures);
   }
 
   get numRows(): number {
     return this.file.metadata().fileMetadata().numRows();
   }
 
-  /** Top-level Parquet columns by the Iceberg field id they carry (empty for files written without ids). */
-  async fieldIds(): Promise<Map<number, string>> {
-    const ids = new Map<number, string>();
-    const schema = tableFromIPC(this.file.schema().intoIPCStream()).schema;
-    for (const field of schema.fields) {
-      const raw = field.metadata.get('PARQUET:field_id');
-      if (raw !== undefined) ids.set(Number(raw), field.name);
-    }
-    return ids;
+  arrowSchema(): ArrowSchema {
+    return tableFromIPC(this.file.schema().intoIPCStream()).schema;
   }
 
-  /** Compressed bytes per top-level column name, summed over row groups. */
   columnSizes(): Map<string, number> {
     const sizes = new Map<string, number>();
     for (const rg of this.file.metadata().rowGroups()) {
@@ -270,8 +356,7 @@ export class ParquetReader {
     return out;
   }
 
-  /** Arrow record batches, streamed in bounded memory; `columns` are top-level names (batches may hold more). */
-  async *batches(o: ParquetReadOptions = {}): AsyncGenerator<RecordBatch> {
+  async *batches(o: ParquetReadOptions): AsyncGenerator<RecordBatch> {
     let stream: ReadableStream<pw.RecordBatch>;
     try {
       const columns = this.projection(o.columns);

@@ -1,0 +1,74 @@
+//! Floe's Parquet codec: arrow-rs's `parquet` crate as a Node-API addon.
+//!
+//! Batches cross the boundary as Arrow IPC streams, the one format both sides already speak.
+//! Every call that does real work runs on the libuv thread pool (napi `AsyncTask`), so encoding
+//! and decoding never block the JS thread and several files are coded at once. The addon does no
+//! I/O: the JS side fetches the bytes (ranged reads through its FileIO) and hands them over.
+//!
+//! A panic in arrow-rs (a corrupt file can cause one) must never reach the `extern "C"` boundary,
+//! where it would abort the process: every entry point runs its work under `guarded`.
+
+mod reader;
+mod sparse;
+mod writer;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use napi::{Error, Result};
+
+// Every batch decoded or encoded allocates tens of MB that are freed soon after: glibc's malloc
+// returns such blocks to the kernel and faults them back in (a third of decode time went to
+// page faults); mimalloc keeps and reuses them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Runs `work`, turning a panic into an error that names `what`.
+pub(crate) fn guarded<T>(what: &str, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(work)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            Err(Error::from_reason(format!("{what}: internal error in the Parquet codec: {message}")))
+        }
+    }
+}
+
+/// An error of the parquet or arrow crates, with what was being done.
+pub(crate) fn failed(what: &str, err: impl std::fmt::Display) -> Error {
+    Error::from_reason(format!("{what}: {err}"))
+}
+
+/// Checks that a panic becomes a JS error (built only with `--features panic-test`).
+#[cfg(feature = "panic-test")]
+mod panic_test {
+    use napi::bindgen_prelude::AsyncTask;
+    use napi::{Env, Result, Task};
+    use napi_derive::napi;
+
+    pub struct Panics;
+
+    impl Task for Panics {
+        type Output = u32;
+        type JsValue = u32;
+        fn compute(&mut self) -> Result<u32> {
+            crate::guarded("panic test", || panic!("deliberate panic on a pool thread"))
+        }
+        fn resolve(&mut self, _env: Env, output: u32) -> Result<u32> {
+            Ok(output)
+        }
+    }
+
+    #[napi]
+    pub fn panic_on_pool() -> AsyncTask<Panics> {
+        AsyncTask::new(Panics)
+    }
+
+    #[napi]
+    pub fn panic_on_js_thread() -> Result<u32> {
+        crate::guarded("panic test", || panic!("deliberate panic on the JS thread"))
+    }
+}
