@@ -10,11 +10,12 @@ import { batchFromColumns } from '../../../core/iceberg/arrow-build.ts';
 import { decodeParquet } from '../../../core/iceberg/parquet.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
 import {
-  encodeParquetStream, EXTRACT_BATCH_ROWS, extractTable, rawSchema, rawWriterOptions, SOURCE_TABLES,
+  EXTRACT_BATCH_ROWS, extractTable, rawSchema, rawWriterOptions, SOURCE_TABLES,
 } from '../../../core/pipelines/etl-moderation/extract.ts';
 import { createSourceTablesSql } from '../../../core/demo/source-schema.ts';
 import { postgresSource } from '../../../core/sources/sql-source.ts';
 import { freshDatabase, testBed } from '../../services/testbed.ts';
+import { encodeParquetStream } from '../../../core/pipelines/etl-moderation/wasm-encoder-thread.ts';
 
 const run = promisify(execFile);
 const ROWS = 300_000;
@@ -97,7 +98,7 @@ describe('raw extracts as Parquet files', () => {
     expect(t.schema.fields.map((f) => f.name)).toEqual(SOURCE_TABLES.flags!.map(([name]) => name));
   });
 
-  it('are encoded to the same bytes on the worker thread as on this one', async () => {
+  it('are encoded to the same rows by the wasm fallback on its worker thread as on the reading thread', async () => {
     const columns = SOURCE_TABLES.users!;
     const schema = rawSchema(columns);
     const arrow = arrowSchemaFromIceberg(schema);
@@ -120,8 +121,10 @@ describe('raw extracts as Parquet files', () => {
     const [worker, here] = [await collect(false), await collect(true)];
     expect(where).toEqual(['Parquet encoding on a worker thread', 'Parquet encoding on the reading thread (asked to): slower, nothing else changes']);
     expect(worker.length).toBeGreaterThan(100_000);
-    expect(worker.equals(here)).toBe(true);
+    // The same rows; the bytes may differ, as this thread encodes with the native codec where it is built.
+    const rows = (bytes: Uint8Array) => decodeParquet(bytes).toArray().map((r) => JSON.stringify(r, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
     expect(decodeParquet(worker).numRows).toBe(4 * n);
+    expect(rows(worker)).toEqual(rows(here));
   });
 
   it('are not left behind, half written, when the run is cancelled during the COPY', async () => {
