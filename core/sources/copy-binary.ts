@@ -8,7 +8,7 @@
  * field count and per field a 32-bit length (-1: null) and that many bytes; a field count of -1
  * ends the data. All integers big-endian. Chunks may end anywhere: only whole rows are parsed.
  */
-import { CopyBatchParser, type ColumnBuilder, type CopyBatch } from './copy-batches.ts';
+import { CopyBatchParser, UTF8, type ColumnBuilder, type CopyBatch } from './copy-batches.ts';
 
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]; // PGCOPY\n\377\r\n\0
 const HEADER_BYTES = SIGNATURE.length + 8;
@@ -100,6 +100,7 @@ export class CopyBinaryParser extends CopyBatchParser {
   /** Whole rows from buf[p...]; the offset of the first byte not parsed. */
   private parseRows(buf: Uint8Array, p: number, out: CopyBatch[]): number {
     const n = this.builders.length;
+    const decoders = this.decoders;
     const end = buf.length;
     this.need = 2;
     while (p + 2 <= end) {
@@ -110,33 +111,34 @@ export class CopyBinaryParser extends CopyBatchParser {
       }
       if (this.trailerSeen) throw new Error(`COPY of ${this.what}: rows after the end-of-data marker`);
       if (fields !== n) throw new Error(`COPY of ${this.what}: row ${this.rowCount + 1} has ${fields} fields, expected ${n} (${this.columns.map((c) => c.name).join(', ')})`);
-      // The row must be whole before any of it goes into the columns.
-      let q = p + 2;
-      for (let c = 0; c < n && q <= end; c++) {
-        q += q + 4 > end ? 4 : 4 + Math.max(0, readInt32(buf, q));
-      }
-      if (q > end) {
-        this.need = q - p; // at least: the lengths not read yet may ask for more
-        return p;
-      }
+      const rowStart = p;
       p += 2;
       const row = this.rows;
+      const builders = this.builders;
       for (let c = 0; c < n; c++) {
-        const b = this.builders[c]!;
+        const b = builders[c]!;
+        // A row cut by the chunk's end is taken back out of the columns, to be parsed again whole.
+        if (p + 4 > end) return this.unparse(row, c, rowStart, p + 4);
         const len = readInt32(buf, p);
         p += 4;
+        if (p + len > end) return this.unparse(row, c, rowStart, p + len);
         if (len < 0) {
           if (len !== -1) throw this.fieldError(b, `a length of ${len}`);
           b.setNull(row);
           continue;
         }
-        switch (this.decoders[c]) {
-          case TEXT:
+        switch (decoders[c]) {
+          case TEXT: {
             b.reserve(len);
-            b.data.set(buf.subarray(p, p + len), b.used);
-            b.used += len;
-            b.offsets[row + 1] = b.used;
+            const d = b.data;
+            let o = b.used;
+            // Short strings byte by byte: cheaper than making a subarray to copy from.
+            if (len <= 48) for (let i = p, e = p + len; i < e; i++) d[o++] = buf[i]!;
+            else { d.set(buf.subarray(p, p + len), o); o += len; }
+            b.used = o;
+            b.offsets[row + 1] = o;
             break;
+          }
           case UUID:
             if (len !== 16) throw this.fieldError(b, `${len} bytes, not the 16 of a uuid`);
             this.uuidText(b, row, buf, p);
@@ -147,17 +149,43 @@ export class CopyBinaryParser extends CopyBatchParser {
           case LONG:
             this.long(b, row, buf, p, len, 0);
             break;
-          default:
+          default: {
             if (len !== 8) throw this.fieldError(b, `${len} bytes, not the 8 of a timestamptz`);
-            if (readInt32(buf, p) === 0x7fffffff && readInt32(buf, p + 4) === -1) throw this.fieldError(b, 'infinity, which is no point in time');
-            if (readInt32(buf, p) === -0x80000000 && readInt32(buf, p + 4) === 0) throw this.fieldError(b, '-infinity, which is no point in time');
+            const high = readInt32(buf, p), low = readInt32(buf, p + 4);
+            if (high < 0x100000 && high >= -0x100000) {
+              // The common case, inline: exact in a double (see long()).
+              const v = high * TWO_32 + (low >>> 0) + POSTGRES_EPOCH_MICROS;
+              b.ints[2 * row] = v >>> 0;
+              b.ints[2 * row + 1] = Math.floor(v / TWO_32);
+              break;
+            }
+            if (high === 0x7fffffff && low === -1) throw this.fieldError(b, 'infinity, which is no point in time');
+            if (high === -0x80000000 && low === 0) throw this.fieldError(b, '-infinity, which is no point in time');
             this.long(b, row, buf, p, len, POSTGRES_EPOCH_MICROS);
+          }
         }
         p += len;
       }
       if (++this.rows === this.batchRows) out.push(this.finishBatch());
     }
     return p;
+  }
+
+  /**
+   * Undoes the first `columns` fields of a row that the chunk does not hold whole; the offset of
+   * the row, and `need` set to the bytes it takes at least (`reached` is how far it is known to go).
+   */
+  private unparse(row: number, columns: number, rowStart: number, reached: number): number {
+    for (let c = 0; c < columns; c++) {
+      const b = this.builders[c]!;
+      if (b.code === UTF8) b.used = b.offsets[row]!;
+      if (b.valid && (b.valid[row >> 3]! & (1 << (row & 7))) === 0) {
+        b.valid[row >> 3]! |= 1 << (row & 7);
+        b.nulls--;
+      }
+    }
+    this.need = reached - rowStart;
+    return rowStart;
   }
 
   /** The 16 bytes of a uuid as its canonical lower-case text, 8-4-4-4-12. */
