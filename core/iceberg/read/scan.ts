@@ -4,6 +4,7 @@
  * matching columns by field id (so renamed and added columns read right), with the filter
  * evaluated exactly on every row and delete files applied, stopping as soon as a row limit is met.
  */
+import { availableParallelism } from 'node:os';
 import { makeData, RecordBatch, Schema as ArrowSchema, Struct, type Data } from 'apache-arrow';
 import type { FileIO } from '../../io/file-io.ts';
 import { bind, referencedTopLevelIds, TRUE, type Bound } from '../expressions/bind.ts';
@@ -16,9 +17,18 @@ import { maskIndices, takeBatch } from './arrow-take.ts';
 import { DeleteLoader, type FileDeletes } from './delete-apply.ts';
 import { readFileBatches, projectColumns } from './file-batches.ts';
 import { planFileStream, schemaOf, type FileScanTask, type PlanStats } from './plan.ts';
+import { readAhead } from './read-ahead.ts';
 
 export { planFileStream, planFiles, schemaOf, emptyPlanStats, type FileScanTask, type PlanOptions, type PlanStats } from './plan.ts';
 export { UnsupportedDeletesError } from './delete-index.ts';
+
+/**
+ * Files decoded beside the one being read, in a full scan: the native codec decodes on the libuv
+ * pool, one batch at a time per file, so each file in flight keeps one more core busy.
+ */
+const READ_AHEAD_FILES = Math.max(1, Math.min(3, availableParallelism() - 1));
+/** Batches a file read ahead holds until its turn (64k rows each by default). */
+const READ_AHEAD_BATCHES = 2;
 
 export interface ScanOptions {
   snapshotId?: bigint;
@@ -85,8 +95,9 @@ export async function* scanFiles(
   let remaining = o.limit ?? Infinity;
   if (remaining <= 0 || filter.op === 'false') return;
   let loader: DeleteLoader | undefined;
-  for await (const item of files) {
-    o.signal?.throwIfAborted();
+  // One file's rows, to the filter and the deletes. Files are read one at a time under a limit
+  // (so that this one's limit is what is still wanted), several at once without one.
+  async function* fileRows(item: DataFile | FileScanTask): AsyncGenerator<RecordBatch> {
     const task: FileScanTask = 'filePath' in item ? { file: item, sequenceNumber: 0n } : item;
     const file = { path: task.file.filePath, sizeInBytes: Number(task.file.fileSizeInBytes), recordCount: Number(task.file.recordCount) };
     let deletes: FileDeletes | undefined;
@@ -94,23 +105,26 @@ export async function* scanFiles(
       loader ??= new DeleteLoader(io, schema, md.location, { mapping, signal: o.signal });
       deletes = await loader.forDataFile(task.file.filePath, task.deletes);
     }
-    const limit = Number.isFinite(remaining) ? remaining : undefined;
     if (filter.op === 'true' && !deletes) {
       // Nothing to drop: the reader itself stops at the limit.
-      for await (const batch of readFileBatches(io, file, fields, { limit, batchSize: o.batchSize, signal: o.signal, mapping })) {
-        const rows = Math.min(batch.numRows, remaining);
-        yield rows < batch.numRows ? batch.slice(0, rows) : batch;
-        remaining -= rows;
-        if (remaining <= 0) return;
-      }
-      continue;
+      const limit = Number.isFinite(remaining) ? remaining : undefined;
+      yield* readFileBatches(io, file, fields, { limit, batchSize: o.batchSize, signal: o.signal, mapping });
+    } else {
+      yield* filteredFile(io, file, schema, fields, outSchema, filter, deletes, { batchSize: o.batchSize, signal: o.signal, mapping });
     }
-    for await (const batch of filteredFile(io, file, schema, fields, outSchema, filter, deletes, { batchSize: o.batchSize, signal: o.signal, mapping })) {
-      const rows = Math.min(batch.numRows, remaining);
-      yield rows < batch.numRows ? batch.slice(0, rows) : batch;
-      remaining -= rows;
-      if (remaining <= 0) return;
+  }
+  async function* perFile(): AsyncGenerator<AsyncGenerator<RecordBatch>> {
+    for await (const item of files) {
+      o.signal?.throwIfAborted();
+      yield fileRows(item);
     }
+  }
+  const ahead = Number.isFinite(remaining) ? 0 : READ_AHEAD_FILES;
+  for await (const batch of readAhead<RecordBatch>(perFile(), ahead, READ_AHEAD_BATCHES)) {
+    const rows = Math.min(batch.numRows, remaining);
+    yield rows < batch.numRows ? batch.slice(0, rows) : batch;
+    remaining -= rows;
+    if (remaining <= 0) return;
   }
 }
 
