@@ -183,14 +183,19 @@ class CopyOutQuery {
 /** Payload bytes waiting for the consumer before the socket is paused. */
 const QUEUE_BYTES = 8 * 1024 * 1024;
 
+export interface CopyOutOptions {
+  signal?: AbortSignal;
+  format?: 'text' | 'binary';
+  /** Told the rows the server sent (its CommandComplete), once they all came. */
+  onRowCount?: (rows: number) => void;
+}
+
 /**
  * COPY (sql) TO STDOUT on a pg client, as raw chunks. Aborting the signal, or stopping the
  * iteration before the end, closes the connection (it is in the middle of a COPY and could not
  * answer another query); the caller's transaction ends with it.
  */
-export async function* copyOutChunks(
-  client: pg.Client, sql: string, signal?: AbortSignal, format: 'text' | 'binary' = 'text',
-): AsyncGenerator<Uint8Array> {
+export async function* copyOutChunks(client: pg.Client, sql: string, { signal, format = 'text', onRowCount }: CopyOutOptions = {}): AsyncGenerator<Uint8Array> {
   const query = new CopyOutQuery(`COPY (${sql}) TO STDOUT${format === 'binary' ? ' (FORMAT binary)' : ''}`, () => {
     void client.end().catch(() => undefined);
   });
@@ -203,6 +208,7 @@ export async function* copyOutChunks(
   try {
     yield* query.chunks();
     complete = true;
+    if (query.rowCount !== null) onRowCount?.(query.rowCount);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     if (!complete) query.abandon();

@@ -25,7 +25,12 @@ export interface SourceSnapshot {
    * The rows in COPY's binary format (copy-binary.ts parses it), where the source offers it: the
    * cheaper one for a Postgres server. PGlite, which reads in pages of text, does not.
    */
-  copyBinary?(request: CopyRequest, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+  copyBinary?(request: CopyRequest, signal?: AbortSignal, onRowCount?: (rows: number) => void): AsyncIterable<Uint8Array>;
+  /**
+   * The planner's estimate of a table's rows, or null when it has none (never analyzed): enough
+   * for progress where the exact count comes with the COPY (`onRowCount`), at no cost to the server.
+   */
+  estimate?(table: string): Promise<number | null>;
 }
 
 export interface SqlSource {
@@ -66,8 +71,12 @@ export function postgresSource(connectionString: string): SqlSource {
         await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${RENDERING}`);
         const result = await fn({
           count: async (table) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(table)}`)).rows[0]!.n),
-          copyText: (r, signal) => copyOutChunks(client, `SELECT ${r.columns.join(', ')} FROM ${quoteIdent(r.table)}`, signal),
-          copyBinary: (r, signal) => copyOutChunks(client, `SELECT ${r.columns.join(', ')} FROM ${quoteIdent(r.table)}`, signal, 'binary'),
+          copyText: (r, signal) => copyOutChunks(client, `SELECT ${r.columns.join(', ')} FROM ${quoteIdent(r.table)}`, { signal }),
+          copyBinary: (r, signal, onRowCount) => copyOutChunks(client, `SELECT ${r.columns.join(', ')} FROM ${quoteIdent(r.table)}`, { signal, format: 'binary', onRowCount }),
+          estimate: async (table) => {
+            const n = Number((await client.query<{ n: string }>('SELECT reltuples::bigint AS n FROM pg_class WHERE oid = $1::regclass', [quoteIdent(table)])).rows[0]?.n ?? -1);
+            return n >= 0 ? n : null;
+          },
         });
         await client.query('COMMIT');
         return result;

@@ -114,14 +114,21 @@ export async function extractTable(
   let bytes = 0;
   try {
     await source.readSnapshot(async (snapshot) => {
-      expected = await snapshot.count(table);
-      ctx.setTotal?.(expected, 'rows');
+      // The source's row count: for a COPY binary, the server's own count of the rows it sent
+      // (the same snapshot: what count(*) would say, without scanning the table once more).
+      const binary = snapshot.copyBinary && options.copyFormat !== 'text';
+      const estimate = binary ? await snapshot.estimate?.(table) ?? null : null;
+      expected = estimate === null ? await snapshot.count(table) : -1;
+      ctx.setTotal?.(estimate ?? expected, 'rows');
       async function* batches() {
         const what = `${table} from ${source.description}`;
         // Both encoders copy a batch into an IPC message before asking for the next one, so the
         // parser may refill its buffers then: no 20 MB of new buffers per batch for the GC.
-        const parsed = snapshot.copyBinary && options.copyFormat !== 'text'
-          ? parsedBatches(snapshot.copyBinary(copyRequest(table, columns!, 'binary'), ctx.signal), new CopyBinaryParser(specs, EXTRACT_BATCH_ROWS, what), { reuse: true })
+        const parsed = binary
+          ? parsedBatches(
+            snapshot.copyBinary!(copyRequest(table, columns!, 'binary'), ctx.signal, (n) => { expected = n; }),
+            new CopyBinaryParser(specs, EXTRACT_BATCH_ROWS, what), { reuse: true },
+          )
           : copyColumnBatches(snapshot.copyText(copyRequest(table, columns!), ctx.signal), specs, EXTRACT_BATCH_ROWS, what, { reuse: true });
         for await (const batch of parsed) {
           rows += batch.rows;

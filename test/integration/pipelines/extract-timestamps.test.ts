@@ -29,7 +29,7 @@ async function parsedAndExact(timeZone: string, format: 'text' | 'binary' = 'tex
   const specs = [{ name: 't', kind: 'timestamptz' as const }, { name: 'exact', kind: 'int64' as const }];
   const batches = format === 'text'
     ? copyColumnBatches(copyOutChunks(client, sql), specs, 50_000, 'times')
-    : parsedBatches(copyOutChunks(client, sql, undefined, 'binary'), new CopyBinaryParser(specs, 50_000, 'times'));
+    : parsedBatches(copyOutChunks(client, sql, { format: 'binary' }), new CopyBinaryParser(specs, 50_000, 'times'));
   for await (const b of batches as AsyncIterable<CopyBatch>) {
     const [t, e] = b.columns;
     if (t!.kind !== 'int64' || e!.kind !== 'int64') throw new Error('both columns should be int64');
@@ -73,7 +73,7 @@ describe('COPY binary and text of the same rows', () => {
     // One snapshot of random uuids for both formats.
     await client.query(`CREATE TEMP TABLE same_rows AS ${sql}`);
     const read = async (format: 'text' | 'binary') => {
-      const chunks = copyOutChunks(client, 'SELECT * FROM same_rows', undefined, format);
+      const chunks = copyOutChunks(client, 'SELECT * FROM same_rows', { format });
       const batches = format === 'text' ? copyColumnBatches(chunks, specs, 7_000, 'same_rows') : parsedBatches(chunks, new CopyBinaryParser(specs, 7_000, 'same_rows'));
       const out: CopyBatch[] = [];
       for await (const b of batches) out.push(b);

@@ -69,4 +69,33 @@ describe('extract errors', () => {
     expect((err as Error).message).toMatch(/Extracting users .* failed: Cannot connect to the Postgres source postgresql:\/\/postgres@127\.0\.0\.1:1\//);
     expect((err as Error).message).not.toContain('hunter2');
   });
+
+  // A source that loses a row on the way (its COPY text without the first line), or whose count
+  // of rows sent is one more than arrived: extract must notice and leave no file behind.
+  function lossy(how: 'drop a row' | 'count one more'): SqlSource {
+    const real = postgresSource(db);
+    return {
+      description: real.description,
+      readSnapshot: (fn) => real.readSnapshot((snapshot) => fn({
+        ...snapshot,
+        async *copyText(request, signal) {
+          let first = true;
+          for await (const chunk of snapshot.copyText(request, signal)) {
+            yield first ? chunk.subarray(chunk.indexOf(10) + 1) : chunk;
+            first = false;
+          }
+        },
+        copyBinary: (request, signal, onRowCount) => snapshot.copyBinary!(request, signal, (n) => onRowCount?.(n + 1)),
+        estimate: how === 'drop a row' ? undefined : snapshot.estimate,
+      })),
+    };
+  }
+
+  it.each([['drop a row', 'text'], ['count one more', 'binary']] as const)('keeps no file when fewer rows arrive than the source has (%s)', async (how, copyFormat) => {
+    const location = `${base}/raw/lossy-${copyFormat}/latest.parquet`;
+    const users = expected.filter((x) => x.table === 'users').length;
+    const message = how === 'drop a row' ? `the source has ${users} rows, ${users - 1} were read` : `the source has ${users + 1} rows, ${users} were read`;
+    await expect(extractTable(lossy(how), 'users', io(), location, {}, { copyFormat })).rejects.toThrow(message);
+    expect(await io().stat(location)).toBeNull();
+  });
 });

@@ -39,7 +39,7 @@ describe('COPY read off the socket', () => {
   it.each(['text', 'binary'] as const)('gives the same bytes as pg-copy-streams (%s), and leaves the connection ready', async (format) => {
     const c = await connect();
     const sql = 'SELECT * FROM t ORDER BY i';
-    const ours = await collect(copyOutChunks(c, sql, undefined, format));
+    const ours = await collect(copyOutChunks(c, sql, { format }));
     const theirs = await reference(c, `COPY (${sql}) TO STDOUT${format === 'binary' ? ' (FORMAT binary)' : ''}`);
     expect(ours.length).toBeGreaterThan(20_000_000);
     expect(ours.equals(theirs)).toBe(true);
@@ -80,7 +80,7 @@ describe('COPY read off the socket', () => {
     const abort = new AbortController();
     let seen = 0;
     const reading = (async () => {
-      for await (const chunk of copyOutChunks(c, 'SELECT * FROM t, generate_series(1, 50)', abort.signal)) {
+      for await (const chunk of copyOutChunks(c, 'SELECT * FROM t, generate_series(1, 50)', { signal: abort.signal })) {
         seen += chunk.length;
         if (seen > 1_000_000) abort.abort(new Error('cancelled by the test'));
       }

@@ -58,7 +58,7 @@ describe('streams read ahead of their turn', () => {
   it('raises a stream\'s error at its turn, after the items before it', async () => {
     const log: string[] = [];
     const seen: string[] = [];
-    const run = async () => { for await (const x of readAhead(streams([2, 3, 2], log, { stream: 1, at: 1 }), 2, 4)) seen.push(x); };
+    const run = async () => { for await (const x of readAhead<string>(streams([2, 3, 2], log, { stream: 1, at: 1 }), 2, 4)) seen.push(x); };
     await expect(run()).rejects.toThrow('stream 1 failed at 1');
     expect(seen).toEqual(['0.0', '0.1', '1.0']);
     expect(log).toContain('closed 2'); // the stream started beyond it is stopped too
