@@ -6,10 +6,11 @@
  * other processes does not inflate the way it does wall time.
  *
  *   npx tsx test/bench/etl-moderation-extract.ts [--images 1000000] [--tables comments,images] [--runs 3]
- *     [--variants worker-zstd,thread-zstd,worker-snappy]
+ *     [--variants binary,text,wasm-worker,wasm-thread,snappy]
  *
- * A variant is where the Parquet encoding runs (worker: a worker thread, overlapping the parsing;
- * thread: the parsing thread, one after the other) and the compression. Each extract runs in a
+ * A variant is how the rows come (COPY binary, the default, or text) and how they are encoded: the
+ * native codec (the default, beside the parsing), parquet-wasm on a worker thread or on the parsing
+ * thread (FLOE_PARQUET=wasm in the child), or snappy instead of zstd. Each extract runs in a
  * process of its own, so that its peak RSS is its own. Not a test: prints figures, never fails on one.
  */
 import { spawn } from 'node:child_process';
@@ -47,12 +48,12 @@ const { prepareW2 } = await import('./etl-moderation-data.ts');
 const { values } = parseArgs({
   options: {
     images: { type: 'string', default: '1000000' }, tables: { type: 'string', default: Object.keys(SOURCE_TABLES).join(',') },
-    runs: { type: 'string', default: '3' }, variants: { type: 'string', default: 'worker-zstd,thread-zstd' },
+    runs: { type: 'string', default: '3' }, variants: { type: 'string', default: 'binary,text' },
   },
 });
-const VARIANTS: Record<string, ExtractOptions> = {
-  'worker-zstd': {}, 'thread-zstd': { encodeOnThisThread: true },
-  'worker-snappy': { compression: 'snappy' }, 'thread-snappy': { encodeOnThisThread: true, compression: 'snappy' },
+const VARIANTS: Record<string, { options: ExtractOptions; env?: Record<string, string> }> = {
+  binary: { options: {} }, text: { options: { copyFormat: 'text' } }, snappy: { options: { compression: 'snappy' } },
+  'wasm-worker': { options: {}, env: { FLOE_PARQUET: 'wasm' } }, 'wasm-thread': { options: { encodeOnThisThread: true }, env: { FLOE_PARQUET: 'wasm' } },
 };
 const variants = values.variants.split(',');
 for (const v of variants) if (!VARIANTS[v]) throw new Error(`--variants: "${v}" is not one of ${Object.keys(VARIANTS).join(', ')}`);
@@ -107,11 +108,11 @@ async function withBackendCpu<T>(work: () => Promise<T>): Promise<{ result: T; b
 }
 
 /** Runs a command; its wall time and its own CPU time (GNU time). */
-function timed(cmd: string, args: string[]): Promise<{ wallMs: number; cpuMs: number; stdout: string }> {
+function timed(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<{ wallMs: number; cpuMs: number; stdout: string }> {
   return new Promise((ok, fail) => {
     const t0 = performance.now();
     // The session settings of extract's snapshot (times rendered in UTC, ISO), for psql too.
-    const env = { ...process.env, PGOPTIONS: '-c TimeZone=UTC -c DateStyle=ISO' };
+    const env = { ...process.env, PGOPTIONS: '-c TimeZone=UTC -c DateStyle=ISO', ...extraEnv };
     const child = spawn('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -129,8 +130,8 @@ function timed(cmd: string, args: string[]): Promise<{ wallMs: number; cpuMs: nu
 const psqlCopy = (table: string) => timed(join(testBed().pgBin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', data.sourceUrl, '-c', `\\copy (SELECT * FROM "${table}") TO '/dev/null'`]);
 
 async function extractOnce(table: string, variant: string): Promise<ChildResult> {
-  const req: ChildRequest = { sourceUrl: data.sourceUrl, table, location: `${data.root}/extract-bench/${table}/latest.parquet`, io: data.io, options: VARIANTS[variant]! };
-  const r = await timed(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', JSON.stringify(req)]);
+  const req: ChildRequest = { sourceUrl: data.sourceUrl, table, location: `${data.root}/extract-bench/${table}/latest.parquet`, io: data.io, options: VARIANTS[variant]!.options };
+  const r = await timed(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', JSON.stringify(req)], VARIANTS[variant]!.env);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ChildResult;
 }
 
