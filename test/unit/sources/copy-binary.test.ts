@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { rowsOf, type Value } from './copy-batch-rows.ts';
 import { CopyBinaryParser } from '../../../core/sources/copy-binary.ts';
-import { parsedBatches, type CopyBatch, type CopyColumn, type CopyColumnSpec } from '../../../core/sources/copy-batches.ts';
+import { parsedBatches, type CopyBatch, type CopyColumnSpec } from '../../../core/sources/copy-batches.ts';
 
 const enc = new TextEncoder();
-const dec = new TextDecoder('utf-8', { fatal: true });
 
 /** A field as COPY binary sends it, written out here independently of the parser. */
 type Field = { text: string } | { uuid: string } | { int2: number } | { int4: number } | { int8: bigint } | { micros2000: bigint } | null;
@@ -35,26 +35,6 @@ function copyBinary(rows: Field[][], { trailer = true } = {}): Uint8Array {
   return Uint8Array.from(parts);
 }
 
-type Value = string | number | bigint | null;
-
-function valuesOf(c: CopyColumn, rows: number): Value[] {
-  const out: Value[] = [];
-  for (let i = 0; i < rows; i++) {
-    if (c.valid && (c.valid[i >> 3]! & (1 << (i & 7))) === 0) out.push(null);
-    else if (c.kind === 'utf8') out.push(dec.decode(c.bytes.subarray(c.offsets[i]!, c.offsets[i + 1]!)));
-    else out.push(c.values[i]!);
-  }
-  return out;
-}
-
-function rowsOf(batches: CopyBatch[]): Value[][] {
-  const rows: Value[][] = [];
-  for (const b of batches) {
-    const cols = b.columns.map((c) => valuesOf(c, b.rows));
-    for (let i = 0; i < b.rows; i++) rows.push(cols.map((c) => c[i]!));
-  }
-  return rows;
-}
 
 function parseAll(bytes: Uint8Array, specs: CopyColumnSpec[], chunkBytes = bytes.length, batchRows = 1000): Value[][] {
   const parser = new CopyBinaryParser(specs, batchRows, 'test');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CopyTextParser, copyColumnBatches, unescapeCopyBytes, type CopyBatch, type CopyColumn, type CopyColumnSpec } from '../../../core/sources/copy-columns.ts';
+import { rowsOf, valuesOf, type Value } from './copy-batch-rows.ts';
+import { CopyTextParser, copyColumnBatches, unescapeCopyBytes, type CopyBatch, type CopyColumnSpec } from '../../../core/sources/copy-columns.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -12,33 +13,10 @@ function render(v: string | number | bigint | null): string {
   return v.replace(/[\\\n\r\t\b\f\v]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\v': '\\v' })[c]!);
 }
 
-type Value = string | number | bigint | null;
-
 function copyText(rows: Value[][]): Uint8Array {
   return bytes(rows.map((r) => `${r.map(render).join('\t')}\n`).join(''));
 }
 
-/** A column's values back as JS values, null where the validity bit is 0. */
-function valuesOf(c: CopyColumn, rows: number): Value[] {
-  const out: Value[] = [];
-  for (let i = 0; i < rows; i++) {
-    if (c.valid && (c.valid[i >> 3]! & (1 << (i & 7))) === 0) { out.push(null); continue; }
-    if (c.kind === 'utf8') out.push(dec.decode(c.bytes.subarray(c.offsets[i]!, c.offsets[i + 1]!)));
-    else if (c.kind === 'int32') out.push(c.values[i]!);
-    else out.push(c.values[i]!);
-  }
-  return out;
-}
-
-/** All rows of all batches, row by row. */
-function rowsOf(batches: CopyBatch[]): Value[][] {
-  const rows: Value[][] = [];
-  for (const b of batches) {
-    const cols = b.columns.map((c) => valuesOf(c, b.rows));
-    for (let i = 0; i < b.rows; i++) rows.push(cols.map((c) => c[i]!));
-  }
-  return rows;
-}
 
 function parseChunks(chunks: Uint8Array[], specs: CopyColumnSpec[], batchRows = 1000): CopyBatch[] {
   const p = new CopyTextParser(specs, batchRows, 'test rows');
