@@ -22,6 +22,10 @@ export interface NativeWriterOptions {
   dataPageRowLimit?: number;
   writeBatchSize?: number;
   dictionaryPageSize?: number;
+  /** Bytes kept of a string or binary min/max statistic (default 64); longer ones are truncated and marked inexact. */
+  statisticsTruncateLength?: number;
+  /** Top-level FixedSizeBinary(16) columns holding uuids, for `uuidOrdersAgree`. */
+  uuidColumns?: string[];
 }
 
 /** One file being written; calls are awaited one at a time. */
@@ -31,10 +35,26 @@ export interface NativeParquetWriter {
    * completed since the last call (often none). The input is copied before this returns.
    */
   write(ipc: Uint8Array | Uint8Array[]): Promise<Buffer>;
+  /**
+   * Encodes the batches of an Arrow IPC stream given as its parts in order, read on the pool
+   * thread where they are (nothing is copied on the JS thread): they must not change until the
+   * promise settles. With `finish`, the footer too. The file bytes completed by this call.
+   */
+  writeShared(parts: Uint8Array[], finish: boolean): Promise<Buffer>;
+  /**
+   * As `writeShared`, for batches given as their column buffers in place and a description of
+   * them (parquet-native-write.ts `columnBuffers`, native/parquet/src/columns.rs).
+   */
+  writeColumns(description: Float64Array, buffers: Uint8Array[], finish: boolean): Promise<Buffer>;
   /** The rest of the file, footer included. */
   finish(): Promise<Buffer>;
   /** Drops an unfinished file. */
   abort(): void;
+  /**
+   * Per `uuidColumns` entry: whether java.util.UUID's order (signed halves) picks the same min
+   * and max as the byte order of the footer's statistics, over the rows written so far.
+   */
+  uuidOrdersAgree(): Record<string, boolean>;
 }
 
 export interface NativeColumnChunk {
@@ -44,7 +64,18 @@ export interface NativeColumnChunk {
   compressedSize: number;
   uncompressedSize: number;
   nullCount?: number | null;
+  /** With `info(true)`: min and max statistics as Parquet stores them (PLAIN-encoded bytes). */
+  min?: Buffer | null;
+  max?: Buffer | null;
+  /** False when the statistic is a truncated bound (a min's prefix, a max's incremented prefix) rather than the value. */
+  minExact?: boolean | null;
+  maxExact?: boolean | null;
+  /** NaNs among the values of a float or double chunk (no bound counts them). */
+  nanCount?: number | null;
 }
+
+/** A leaf's Parquet physical type. */
+export type ParquetPhysicalType = 'BOOLEAN' | 'INT32' | 'INT64' | 'INT96' | 'FLOAT' | 'DOUBLE' | 'BYTE_ARRAY' | 'FIXED_LEN_BYTE_ARRAY';
 
 export interface NativeFooterInfo {
   numRows: number;
@@ -52,6 +83,8 @@ export interface NativeFooterInfo {
   keyValueMetadata: { key: string; value: string }[];
   /** Leaf column paths, by leaf index. */
   leaves: string[][];
+  /** Physical type of each leaf. */
+  leafTypes: ParquetPhysicalType[];
   /** `columns[i]` is the chunk of leaf `i`. */
   rowGroups: { numRows: number; columns: NativeColumnChunk[] }[];
   /** Set when this build cannot decode the file (say, a brotli codec). */
@@ -59,7 +92,8 @@ export interface NativeFooterInfo {
 }
 
 export interface NativeFooter {
-  info(): NativeFooterInfo;
+  /** With `statistics`, each chunk's min/max statistics too. */
+  info(statistics?: boolean): NativeFooterInfo;
   /** Arrow IPC stream of the file's schema (fields carry `PARQUET:field_id`). */
   arrowSchema(): Buffer;
 }
@@ -97,7 +131,8 @@ function load(): { addon: ParquetAddon | null; reason: string } {
     return { addon: null, reason };
   }
   // An addon from an older build may lack what this code calls: better wasm than a TypeError mid-write.
-  if (typeof exports.ParquetWriter !== 'function' || typeof exports.parseFooter !== 'function' || typeof exports.RowGroupDecoder !== 'function') {
+  if (typeof exports.ParquetWriter !== 'function' || typeof exports.parseFooter !== 'function' || typeof exports.RowGroupDecoder !== 'function'
+    || typeof (exports.ParquetWriter.prototype as Partial<NativeParquetWriter>).writeColumns !== 'function') {
     return { addon: null, reason: `${ADDON_PATH} is out of date (rebuild with native/parquet/build.sh)` };
   }
   return { addon: exports as ParquetAddon, reason: `native (${ADDON_PATH})` };

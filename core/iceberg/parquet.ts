@@ -32,6 +32,10 @@ export interface ParquetEncodeOptions {
   compressionLevel?: number;
   /** Bytes of a data page before compression, as Iceberg's write.parquet.page-size-bytes (default 1 MiB). */
   dataPageBytes?: number;
+  /** Rows of a data page at most, as Iceberg's write.parquet.page-row-limit (default 20,000; native codec only). */
+  dataPageRows?: number;
+  /** Bytes of a column chunk's dictionary before it falls back to plain encoding, as Iceberg's write.parquet.dict-size-bytes (default 1 MiB). */
+  dictionaryPageBytes?: number;
 }
 
 /** Which codec this process uses, for logs and benchmarks. */
@@ -89,6 +93,7 @@ async function* streamParquetWasm(
     .setStatisticsEnabled(o.statistics === 'none' ? pw.EnabledStatistics.None : pw.EnabledStatistics.Chunk)
     .setCreatedBy('floe');
   if (o.dataPageBytes !== undefined) props = props.setDataPageSizeLimit(o.dataPageBytes);
+  if (o.dictionaryPageBytes !== undefined) props = props.setDictionaryPageSizeLimit(o.dictionaryPageBytes);
   if (o.keyValueMetadata) props = props.setKeyValueMetadata(o.keyValueMetadata);
   if (o.dictionary !== undefined) props = props.setDictionaryEnabled(o.dictionary);
   for (const [column, on] of Object.entries(o.dictionaryColumns ?? {})) props = props.setColumnDictionaryEnabled(column, on);

@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import { parquetBackend, ParquetReader, streamParquet, type ParquetEncodeOptions } from '../../core/iceberg/parquet.ts';
-import { nativeParquetStatus } from '../../core/iceberg/parquet-native.ts';
+import { nativeParquet, nativeParquetStatus } from '../../core/iceberg/parquet-native.ts';
+import { encodeFileNative } from '../../core/iceberg/parquet-native-write.ts';
 import { arrowSchemaFromIceberg } from '../../core/iceberg/spec/arrow-schema.ts';
 import type { FileIO } from '../../core/io/file-io.ts';
 import { PhaseMeter } from './phase-meter.ts';
@@ -30,6 +31,12 @@ const DIR = join(tmpdir(), 'floe-parquet-codec-bench');
 const MILLION = 1_000_000;
 const ARROW = arrowSchemaFromIceberg(TRAINING_DATA_SCHEMA);
 const BASE: ParquetEncodeOptions = { compression: 'zstd', rowGroupRows: 1 << 20, statistics: 'chunk' };
+
+/**
+ * The table writer's way (core/iceberg/write/encode-native.ts): the whole file in one call, the
+ * batches' column buffers read in place, where the other cases stream batches in as IPC copies.
+ */
+const WHOLE_FILE = 'whole file, columns in place';
 
 /** Native encoder options tried on this schema, against BASE (what Floe's table writer uses). */
 const VARIANTS: Record<string, Partial<ParquetEncodeOptions>> = {
@@ -41,6 +48,7 @@ const VARIANTS: Record<string, Partial<ParquetEncodeOptions>> = {
   'no dict at all': { dictionary: false },
   'no dict image_id, no stats': { dictionaryColumns: { image_id: false }, statistics: 'none' },
   'no dict image_id, snappy': { dictionaryColumns: { image_id: false }, compression: 'snappy' },
+  [WHOLE_FILE]: {},
 };
 
 interface Figures { wallMs: number; cpuMs: number; bytes: number; rssMb: number; rows: number }
@@ -52,7 +60,9 @@ function batchesOf(rows: number): RecordBatch[] {
   return Array.from({ length: Math.ceil(rows / MILLION) }, () => million).flat();
 }
 
-async function encode(batches: RecordBatch[], o: ParquetEncodeOptions): Promise<Uint8Array> {
+async function encode(batches: RecordBatch[], o: ParquetEncodeOptions, variant = 'base'): Promise<Uint8Array> {
+  const addon = nativeParquet();
+  if (variant === WHOLE_FILE && addon) return (await encodeFileNative(addon, ARROW, batches, o, { statisticsTruncateLength: 72, uuidColumns: [] })).bytes;
   const chunks: Uint8Array[] = [];
   for await (const c of streamParquet(ARROW, batches, o)) chunks.push(c);
   return Buffer.concat(chunks);
@@ -70,13 +80,13 @@ async function runCase(spec: { kind: 'encode' | 'decode'; rows: number; coders: 
   const half = (list: RecordBatch[]) => [list.slice(0, list.length / 2), list.slice(list.length / 2)];
   const o = { ...BASE, ...VARIANTS[spec.variant] };
   // Loads the codec and warms the JIT first, as a process that has written a file before would be.
-  const warm = await encode([...trainingDataBatches(1000)], o);
+  const warm = await encode([...trainingDataBatches(1000)], o, spec.variant);
   await decode(warm);
   if (spec.kind === 'encode') {
     const batches = batchesOf(spec.rows);
     const meter = new PhaseMeter();
     const t0 = performance.now();
-    const files = await Promise.all((spec.coders === 1 ? [batches] : half(batches)).map((b) => encode(b, o)));
+    const files = await Promise.all((spec.coders === 1 ? [batches] : half(batches)).map((b) => encode(b, o, spec.variant)));
     const wallMs = performance.now() - t0;
     const cost = await meter.stop();
     if (spec.save) writeFileSync(spec.save, files[0]!);

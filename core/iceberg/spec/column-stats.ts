@@ -1,8 +1,10 @@
 /**
  * Column metrics for a data file's manifest entry (value, null and NaN counts, lower and upper
- * bounds), computed from the Arrow data as it is written: parquet-wasm exposes no Parquet
- * statistics, and reading them back would cost a second pass anyway. One ColumnStats per primitive
- * column, fed its Arrow chunks batch after batch. Loops read the typed arrays directly.
+ * bounds), computed from the Arrow data as it is written, where the file's own statistics cannot
+ * be had (parquet-wasm exposes none; the native codec's footer does, see
+ * write/footer-metrics.ts). One ColumnStats per primitive column, fed its Arrow chunks batch
+ * after batch. Loops read the typed arrays directly. `columnMetrics` turns a column's counts and
+ * extremes, however they were found, into the manifest's form: both ways share it.
  */
 import { DataType, type Data, type Vector } from 'apache-arrow';
 import type { PrimitiveType } from './types.ts';
@@ -22,6 +24,35 @@ export interface ColumnMetrics {
   /** Appendix D bytes; null when there is no bound (all null/NaN, or no shorter upper bound). */
   lowerBound: Uint8Array | null;
   upperBound: Uint8Array | null;
+}
+
+/** A column's counts and extremes, before they are truncated and serialized. */
+export interface ColumnSummary {
+  valueCount: bigint;
+  nullCount: bigint;
+  /** Float and double columns only; null for other types. */
+  nanCount: bigint | null;
+  /** The least and greatest non-null, non-NaN value; null when there is none. */
+  min: IcebergValue | null;
+  max: IcebergValue | null;
+  /** False to leave out both bounds (a uuid column whose orders disagree, see ColumnStats.metrics). */
+  boundsAllowed: boolean;
+}
+
+/**
+ * The manifest metrics of a column summary: string and binary bounds truncated to
+ * `truncateLength` code points or bytes (the upper one incremented, or none when no shorter value
+ * is greater), every bound in its Appendix D bytes.
+ */
+export function columnMetrics(type: PrimitiveType, s: ColumnSummary, truncateLength = DEFAULT_BOUND_LENGTH): ColumnMetrics {
+  const upper = s.max === null || !s.boundsAllowed ? null : truncateUpperBound(type, s.max, truncateLength);
+  return {
+    valueCount: s.valueCount,
+    nullCount: s.nullCount,
+    nanCount: s.nanCount,
+    lowerBound: s.min === null || !s.boundsAllowed ? null : toBytes(type, truncateLowerBound(type, s.min, truncateLength)),
+    upperBound: upper === null ? null : toBytes(type, upper),
+  };
 }
 
 export interface ColumnStatsOptions {
@@ -67,9 +98,10 @@ class NumberExtremes implements Extremes {
     return this.lo === 0 && this.negativeZero ? -0 : this.lo;
   }
 
+  // `hi` is whichever zero came first, so both signs are decided by what was seen.
   max(): number | null {
     if (!this.seen) return null;
-    return this.hi === 0 && !this.positiveZero ? -0 : this.hi;
+    return this.hi === 0 ? (this.positiveZero ? 0 : -0) : this.hi;
   }
 }
 
@@ -227,16 +259,13 @@ export class ColumnStats {
    * longs and would skip this file for values inside it; byte order and signed order agree otherwise.
    */
   metrics(): ColumnMetrics {
-    const min = this.extremes.min();
-    const max = this.extremes.max();
-    const agree = !(this.extremes instanceof BytesExtremes) || this.extremes.ordersAgree();
-    const upper = max === null || !agree ? null : truncateUpperBound(this.type, max, this.truncateLength);
-    return {
+    return columnMetrics(this.type, {
       valueCount: BigInt(this.valueCount),
       nullCount: BigInt(this.nullCount),
       nanCount: this.isFloating ? BigInt(this.nanCount) : null,
-      lowerBound: min === null || !agree ? null : toBytes(this.type, truncateLowerBound(this.type, min, this.truncateLength)),
-      upperBound: upper === null ? null : toBytes(this.type, upper),
-    };
+      min: this.extremes.min(),
+      max: this.extremes.max(),
+      boundsAllowed: !(this.extremes instanceof BytesExtremes) || this.extremes.ordersAgree(),
+    }, this.truncateLength);
   }
 }

@@ -1,26 +1,37 @@
 /**
  * Turns a stream of record batches into Parquet data files of a table: split by partition,
- * buffered per partition up to a memory bound, encoded with zstd (in worker threads, several
- * files at once), written through FileIO, and described as DataFile entries with complete column
- * metrics for the manifest.
+ * buffered per partition up to a memory bound, encoded with zstd (several files at once, off this
+ * thread), written through FileIO, and described as DataFile entries with complete column metrics
+ * for the manifest.
+ *
+ * Two encoders. The native codec (parquet-native.ts) encodes each file on the libuv pool from the
+ * partition's batches where they lie, and the file's footer gives its column metrics
+ * (encode-native.ts, footer-metrics.ts): this thread only splits, buffers and uploads. Without it,
+ * parquet-wasm encodes in worker threads (encode-pool.ts) and the metrics are gathered here, from
+ * the rows as they arrive (ColumnStats).
  *
  * Memory: at most `bufferBytes` of Arrow data waits in partitions, and about as much more is
- * being encoded (copied to the encoder workers, in files of bufferBytes / encodeWorkers so that
- * they all have work, but at least 32 MiB): about twice `bufferBytes` of rows in all, plus each
- * worker's wasm heap and the Parquet bytes waiting for the store (at most 2 x encodeWorkers
- * files). Encoding in this thread, a file takes the whole `bufferBytes` and nothing waits while
+ * being encoded, in files of bufferBytes / encodeWorkers (so that that many encode at once) but at
+ * least 32 MiB: about twice `bufferBytes` of rows in all, plus the Parquet bytes waiting for the
+ * store (at most 2 x encodeWorkers files). Native: a file's rows stay where they are until it is
+ * encoded, and the encoder reads them there (a layout it cannot read in place, such as a
+ * dictionary column, as a copy of one batch at a time); it adds the compressed row group it is
+ * building. wasm: the rows are copied to a worker, which adds its wasm heap; encoding in this thread (files
+ * under 4 MiB, or encodeWorkers 0), a file takes the whole `bufferBytes` and nothing waits while
  * it is encoded.
  */
 import { randomUUID } from 'node:crypto';
 import type { RecordBatch } from 'apache-arrow';
 import type { FileIO } from '../../io/file-io.ts';
 import { partitionPath } from '../spec/partition-path.ts';
-import { ColumnStats } from '../spec/column-stats.ts';
+import { ColumnStats, type ColumnMetrics } from '../spec/column-stats.ts';
 import { FileContent, type DataFile, type PartitionSpec, type PartitionValues, type PrimitiveType, type Schema } from '../spec/types.ts';
 import type { ParquetCompression, ParquetEncodeOptions } from '../parquet.ts';
+import { nativeParquet, type ParquetAddon } from '../parquet-native.ts';
 import { Partitioner } from './partitioner.ts';
 import { BatchConformer } from './conform.ts';
 import { encodeDataFile, type EncodedDataFile } from './encode-file.ts';
+import { encodeDataFileNative } from './encode-native.ts';
 import { defaultEncodeWorkers, encodePool, type EncodePool } from './encode-pool.ts';
 import { heldBytes } from './held-bytes.ts';
 
@@ -38,8 +49,9 @@ export interface DataFileWriterOptions {
    */
   bufferBytes?: number;
   /**
-   * Files encoded at once, in the process's encoder worker threads (default: one per core, at
-   * most 3). 0 encodes in this thread, one file at a time.
+   * Files encoded at once (default: one per core, at most 3): on the libuv pool with the native
+   * codec, else in the process's encoder worker threads. 0: one file at a time, and without the
+   * native codec in this thread.
    */
   encodeWorkers?: number;
   signal?: AbortSignal;
@@ -50,7 +62,7 @@ interface Pending {
   batches: RecordBatch[];
   bytes: number;
   rows: number;
-  /** Metrics of the top-level primitive columns (by field id), gathered as the rows arrive. */
+  /** Metrics of the top-level primitive columns (by field id), gathered as the rows arrive; empty with the native codec. */
   stats: Map<number, ColumnStats>;
 }
 
@@ -86,7 +98,9 @@ export class DataFileWriter {
   private readonly targetFileBytes: number;
   private readonly encodeOptions: ParquetEncodeOptions;
   private readonly dataDir: string;
-  /** Encoder worker threads, or undefined to encode in this thread. */
+  /** The native codec, which encodes on the libuv pool; null: parquet-wasm. */
+  private readonly native: ParquetAddon | null;
+  /** Encoder worker threads (parquet-wasm), or undefined to encode in this thread. */
   private readonly pool: EncodePool | undefined;
   private readonly maxInFlight: number;
   /** Rows per file when several encode at once: a partition holding this much is written out. */
@@ -100,14 +114,21 @@ export class DataFileWriter {
     this.partitioner = new Partitioner(o.spec, o.schema);
     this.bufferBytes = o.bufferBytes ?? DEFAULT_BUFFER_BYTES;
     this.targetFileBytes = positiveProperty(o.properties, 'write.target-file-size-bytes', DEFAULT_TARGET_FILE_BYTES);
+    // The Parquet properties PyIceberg honours too; unset ones keep the encoder's defaults.
+    const optional = (name: string) => (o.properties[name] === undefined ? undefined : positiveProperty(o.properties, name, 0));
     this.encodeOptions = {
       compression: parquetCompression(o.properties['write.parquet.compression-codec'] ?? 'zstd'),
+      compressionLevel: optional('write.parquet.compression-level'),
       rowGroupRows: positiveProperty(o.properties, 'write.parquet.row-group-limit', DEFAULT_ROW_GROUP_ROWS),
+      dataPageBytes: optional('write.parquet.page-size-bytes'),
+      dataPageRows: optional('write.parquet.page-row-limit'),
+      dictionaryPageBytes: optional('write.parquet.dict-size-bytes'),
       keyValueMetadata: new Map([['iceberg.schema', JSON.stringify(o.schema)]]),
     };
     this.dataDir = (o.properties['write.data.path'] ?? `${o.location}/data`).replace(/\/+$/, '');
     const workers = o.encodeWorkers ?? defaultEncodeWorkers();
-    this.pool = workers > 0 ? encodePool(workers) : undefined;
+    this.native = nativeParquet();
+    this.pool = workers > 0 && !this.native ? encodePool(workers) : undefined;
     this.maxInFlight = Math.max(1, workers);
     this.fileBytes = Math.max(this.bufferBytes / this.maxInFlight, Math.min(this.bufferBytes, MIN_SPLIT_FILE_BYTES));
   }
@@ -122,7 +143,7 @@ export class DataFileWriter {
         p = { values: slice.values, batches: [], bytes: 0, rows: 0, stats: this.newStats() };
         this.pending.set(slice.key, p);
       }
-      for (const [i, field] of this.o.schema.fields.entries()) p.stats.get(field.id)?.add(slice.rows.data.children[i]!);
+      if (p.stats.size > 0) for (const [i, field] of this.o.schema.fields.entries()) p.stats.get(field.id)?.add(slice.rows.data.children[i]!);
       // What the slice's rows take, not the buffers it shares with the batch it was cut from.
       const bytes = heldBytes(slice.rows.data);
       p.batches.push(slice.rows);
@@ -140,6 +161,7 @@ export class DataFileWriter {
 
   private newStats(): Map<number, ColumnStats> {
     const stats = new Map<number, ColumnStats>();
+    if (this.native) return stats; // the file's footer gives them
     // Metrics for top-level primitive columns.
     for (const f of this.o.schema.fields) if (typeof f.type === 'string') stats.set(f.id, new ColumnStats(f.type as PrimitiveType, {}, f.name));
     return stats;
@@ -187,7 +209,11 @@ export class DataFileWriter {
     this.files.push(undefined);
     const { batches, ...rows } = p;
     const pool = p.bytes >= MIN_WORKER_FILE_BYTES ? this.pool : undefined;
-    if (!pool) {
+    if (this.native) {
+      await this.freeSlot();
+      // The batches stay in memory, unchanged, until the file is encoded: the encoder reads them where they are.
+      this.track(encodeDataFileNative(this.native, this.o.schema, this.conformer.target, batches, this.encodeOptions), slot, rows);
+    } else if (!pool) {
       // The encode blocks this thread; only the upload overlaps the next file's rows.
       const encoded = await encodeDataFile(this.o.schema, this.conformer.target, batches, this.encodeOptions);
       await this.freeSlot();
@@ -195,22 +221,28 @@ export class DataFileWriter {
     } else {
       await this.freeSlot();
       // The encoder copies the rows when it starts: from then on they are no longer held here.
-      const encoding = pool.encode(this.o.schema, this.conformer.target, batches, this.encodeOptions);
-      p.batches = [];
-      const encoded = encoding.then(() => undefined, () => undefined);
-      this.encoding.add(encoded);
-      void encoded.then(() => this.encoding.delete(encoded));
-      this.launch(encoding.then((file) => this.upload(slot, rows, file)));
+      this.track(pool.encode(this.o.schema, this.conformer.target, batches, this.encodeOptions), slot, rows);
     }
+  }
+
+  /** Counts a file as being encoded until it is, then uploads it. */
+  private track(encoding: Promise<EncodedDataFile>, slot: number, rows: Omit<Pending, 'batches'>): void {
+    const encoded = encoding.then(() => undefined, () => undefined);
+    this.encoding.add(encoded);
+    void encoded.then(() => this.encoding.delete(encoded));
+    this.launch(encoding.then((file) => this.upload(slot, rows, file)));
   }
 
   /**
    * Waits until another file may be started: an encoder free (files of about bufferBytes /
    * maxInFlight, so the rows being encoded take about bufferBytes), and fewer than 2 x maxInFlight
-   * files not yet uploaded (encoded files wait in memory for a slow store, so they are bounded too).
+   * encoded files waiting for the store (they wait in memory for a slow store, so they are bounded
+   * too; counted apart from the files being encoded, so that a store slower than the encoders
+   * never leaves an encoder idle while it could take a file).
    */
   private async freeSlot(): Promise<void> {
-    while (this.encoding.size >= this.maxInFlight || this.inFlight.size >= 2 * this.maxInFlight) {
+    // Files being encoded are in flight too (launch): the rest are waiting for the store.
+    while (this.encoding.size >= this.maxInFlight || this.inFlight.size - this.encoding.size >= 2 * this.maxInFlight) {
       await Promise.race([...this.encoding, ...this.inFlight]);
     }
     this.throwIfFailed();
@@ -243,8 +275,8 @@ export class DataFileWriter {
       lowerBounds: new Map(), upperBounds: new Map(), sortOrderId: 0,
     };
     for (const [id, size] of encoded.columnSizes) file.columnSizes!.set(id, BigInt(size));
-    for (const [id, stats] of p.stats) {
-      const m = stats.metrics();
+    const metrics: Iterable<[number, ColumnMetrics]> = encoded.metrics ?? [...p.stats].map(([id, stats]) => [id, stats.metrics()]);
+    for (const [id, m] of metrics) {
       file.valueCounts!.set(id, m.valueCount);
       file.nullValueCounts!.set(id, m.nullCount);
       if (m.nanCount !== null) file.nanValueCounts!.set(id, m.nanCount);

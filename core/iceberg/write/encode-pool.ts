@@ -182,7 +182,7 @@ export class EncodePool {
   }
 
   status(): EncoderStatus {
-    return { workers: this.workers.length, maxWorkers: this.size, fallback: this.fallback, files: this.encodedFiles, busyMs: this.busyMs };
+    return { backend: 'wasm', workers: this.workers.length, maxWorkers: this.size, fallback: this.fallback, files: this.encodedFiles, busyMs: this.busyMs };
   }
 }
 
@@ -193,12 +193,14 @@ function ipcOf(arrow: ArrowSchema, batches: RecordBatch[]): Uint8Array {
 }
 
 export interface EncoderStatus {
-  /** Worker threads running now. */
+  /** The codec data files are encoded with: native (on the libuv pool, no worker thread) or wasm. */
+  backend: 'native' | 'wasm';
+  /** Worker threads running now (wasm only). */
   workers: number;
   maxWorkers: number;
   /** Why encoding runs in the writer's thread instead, or null. */
   fallback: string | null;
-  /** Files the workers encoded so far, and the time they spent on them (from hand-over to result). */
+  /** Files encoded so far, by workers or the native codec, and the time they took (from hand-over to result). */
   files: number;
   busyMs: number;
 }
@@ -221,6 +223,16 @@ export function encodePool(workers = defaultEncodeWorkers()): EncodePool {
   return shared;
 }
 
+const native = { files: 0, busyMs: 0 };
+
+/** Counts a data file the native codec encoded (encode-native.ts), for `encoderStatus`. */
+export function noteNativeEncode(ms: number): void {
+  native.files++;
+  native.busyMs += ms;
+}
+
+/** What the process's data file encoders did so far; the native codec's files when it encoded any. */
 export function encoderStatus(): EncoderStatus {
-  return shared?.status() ?? { workers: 0, maxWorkers: defaultEncodeWorkers(), fallback: null, files: 0, busyMs: 0 };
+  if (native.files > 0) return { backend: 'native', workers: 0, maxWorkers: defaultEncodeWorkers(), fallback: null, ...native };
+  return shared?.status() ?? { backend: 'wasm', workers: 0, maxWorkers: defaultEncodeWorkers(), fallback: null, files: 0, busyMs: 0 };
 }

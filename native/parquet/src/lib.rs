@@ -8,8 +8,10 @@
 //! A panic in arrow-rs (a corrupt file can cause one) must never reach the `extern "C"` boundary,
 //! where it would abort the process: every entry point runs its work under `guarded`.
 
+mod columns;
 mod reader;
 mod sparse;
+mod uuid_order;
 mod writer;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -34,6 +34,13 @@ pub struct ColumnChunkInfo {
     pub compressed_size: f64,
     pub uncompressed_size: f64,
     pub null_count: Option<f64>,
+    /// With `info(true)`: the chunk's min and max statistics as Parquet stores them (PLAIN-encoded
+    /// bytes), whether each is the exact value or a truncated bound, and its NaN count (floats).
+    pub min: Option<Buffer>,
+    pub max: Option<Buffer>,
+    pub min_exact: Option<bool>,
+    pub max_exact: Option<bool>,
+    pub nan_count: Option<f64>,
 }
 
 #[napi(object)]
@@ -50,6 +57,8 @@ pub struct FooterInfo {
     pub key_value_metadata: Vec<KeyValuePair>,
     /// Leaf column paths (["col", "list", "element"]), by leaf index.
     pub leaves: Vec<Vec<String>>,
+    /// Physical type of each leaf (BOOLEAN, INT32, INT64, FLOAT, DOUBLE, BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY, INT96).
+    pub leaf_types: Vec<String>,
     pub row_groups: Vec<RowGroupInfo>,
     /// Set when the file uses something this build cannot decode (a codec left out of it).
     pub unsupported: Option<String>,
@@ -93,8 +102,10 @@ pub fn parse_footer(tail: Uint8Array, file_size: f64) -> Result<Either<ParquetFo
 
 #[napi]
 impl ParquetFooter {
+    /// `statistics`: also each chunk's min/max statistics (for a writer's metrics; a reader has no use for them).
     #[napi]
-    pub fn info(&self) -> Result<FooterInfo> {
+    pub fn info(&self, statistics: Option<bool>) -> Result<FooterInfo> {
+        let statistics = statistics.unwrap_or(false);
         guarded("Reading the Parquet footer", || {
             let md = self.meta.metadata();
             let file = md.file_metadata();
@@ -112,12 +123,18 @@ impl ParquetFooter {
                                 unsupported = Some(format!("{} compression", c.compression()));
                             }
                             let (start, length) = c.byte_range();
+                            let stats = c.statistics().filter(|_| statistics);
                             ColumnChunkInfo {
                                 start: start as f64,
                                 length: length as f64,
                                 compressed_size: c.compressed_size() as f64,
                                 uncompressed_size: c.uncompressed_size() as f64,
                                 null_count: c.statistics().and_then(|s| s.null_count_opt()).map(|n| n as f64),
+                                min: stats.and_then(|s| s.min_bytes_opt()).map(|b| b.to_vec().into()),
+                                max: stats.and_then(|s| s.max_bytes_opt()).map(|b| b.to_vec().into()),
+                                min_exact: stats.filter(|s| s.min_bytes_opt().is_some()).map(|s| s.min_is_exact()),
+                                max_exact: stats.filter(|s| s.max_bytes_opt().is_some()).map(|s| s.max_is_exact()),
+                                nan_count: stats.and_then(|s| s.nan_count_opt()).map(|n| n as f64),
                             }
                         })
                         .collect(),
@@ -131,6 +148,7 @@ impl ParquetFooter {
                     .map(|kv| kv.iter().map(|p| KeyValuePair { key: p.key.clone(), value: p.value.clone().unwrap_or_default() }).collect())
                     .unwrap_or_default(),
                 leaves: file.schema_descr().columns().iter().map(|c| c.path().parts().to_vec()).collect(),
+                leaf_types: file.schema_descr().columns().iter().map(|c| c.physical_type().to_string()).collect(),
                 row_groups,
                 unsupported,
             })

@@ -6,8 +6,8 @@ use napi::bindgen_prelude::Uint8Array;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::reader::{ChunkReader, Length};
 
-/// A JS byte array the decoder reads without copying; its JS object stays alive while any slice does.
-struct JsBytes(Uint8Array);
+/// A JS byte array read without copying; its JS object stays alive while any slice does.
+pub(crate) struct JsBytes(pub(crate) Uint8Array);
 
 impl AsRef<[u8]> for JsBytes {
     fn as_ref(&self) -> &[u8] {

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::{RecordBatch, RecordBatchOptions};
 use arrow_ipc::reader::{StreamDecoder, StreamReader};
-use arrow_schema::SchemaRef;
-use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Uint8Array};
+use arrow_schema::{DataType, SchemaRef};
+use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Float64Array, Uint8Array};
 use napi::{Env, Error, Result, Task};
 use napi_derive::napi;
 use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
@@ -16,6 +16,9 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
+use crate::columns::Columns;
+use crate::sparse::JsBytes;
+use crate::uuid_order::UuidOrder;
 use crate::{failed, guarded};
 
 #[napi(object)]
@@ -47,9 +50,20 @@ pub struct WriterOptions {
     pub write_batch_size: Option<u32>,
     /// Bytes of dictionary before a column chunk falls back to plain encoding (default 1 MiB).
     pub dictionary_page_size: Option<u32>,
+    /// Bytes kept of a byte-array min or max statistic (default 64): a longer one is truncated
+    /// (the max incremented) and marked inexact in the footer.
+    pub statistics_truncate_length: Option<u32>,
+    /// Top-level FixedSizeBinary(16) columns holding uuids, whose two orders `uuidOrdersAgree` reports.
+    pub uuid_columns: Option<Vec<String>>,
 }
 
-type SharedWriter = Arc<Mutex<Option<ArrowWriter<Vec<u8>>>>>;
+struct FileState {
+    /// None once the file is finished, dropped or failed.
+    writer: Option<ArrowWriter<Vec<u8>>>,
+    uuids: Vec<UuidOrder>,
+}
+
+type SharedWriter = Arc<Mutex<FileState>>;
 
 /// One Parquet file being written. Calls on one writer must be awaited one at a time.
 #[napi]
@@ -121,6 +135,9 @@ fn properties(schema: &SchemaRef, o: &WriterOptions) -> Result<WriterProperties>
     if let Some(v) = o.dictionary_page_size {
         b = b.set_dictionary_page_size_limit(v as usize);
     }
+    if let Some(v) = o.statistics_truncate_length {
+        b = b.set_statistics_truncate_length(Some(v.max(1) as usize));
+    }
     if let Some(kv) = &o.key_value_metadata {
         b = b.set_key_value_metadata(Some(kv.iter().map(|p| KeyValue::new(p.key.clone(), p.value.clone())).collect()));
     }
@@ -148,8 +165,16 @@ impl ParquetWriter {
         guarded("Creating a Parquet writer", || {
             let (schema, _) = read_ipc(&schema_ipc, "Reading the Arrow schema")?;
             let props = properties(&schema, &options)?;
+            let mut uuids = Vec::new();
+            for name in options.uuid_columns.iter().flatten() {
+                let (column, field) = schema.column_with_name(name).ok_or_else(|| Error::from_reason(format!("uuid column \"{name}\" is not in the schema")))?;
+                if field.data_type() != &DataType::FixedSizeBinary(16) {
+                    return Err(Error::from_reason(format!("uuid column \"{name}\" is {}, not FixedSizeBinary(16)", field.data_type())));
+                }
+                uuids.push(UuidOrder::new(name.clone(), column));
+            }
             let writer = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props)).map_err(|e| failed("Creating a Parquet writer", e))?;
-            Ok(ParquetWriter { state: Arc::new(Mutex::new(Some(writer))), schema })
+            Ok(ParquetWriter { state: Arc::new(Mutex::new(FileState { writer: Some(writer), uuids })), schema })
         })
     }
 
@@ -170,13 +195,30 @@ impl ParquetWriter {
                 }
             })
         })?;
-        Ok(AsyncTask::new(WriteTask { state: self.state.clone(), schema: self.schema.clone(), ipc: Some(bytes) }))
+        Ok(self.task(Input::Copied(bytes), false))
+    }
+
+    /// Encodes the batches of an Arrow IPC stream given as the parts that make it up in order,
+    /// read where they are on the pool thread: the caller must leave them unchanged until the
+    /// promise settles. The JS thread copies nothing, and the task holds one batch at a time.
+    /// With `finish`, also writes the footer. Resolves to the file bytes completed by this call.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn write_shared(&self, parts: Vec<Uint8Array>, finish: bool) -> AsyncTask<WriteTask> {
+        self.task(Input::Shared(parts), finish)
+    }
+
+    /// Encodes batches given as their column buffers where they lie in JS memory, described by
+    /// `description` (see columns.rs): no IPC stream is built or copied. As `writeShared`, the
+    /// buffers must not change until the promise settles; with `finish`, the footer too.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn write_columns(&self, description: Float64Array, buffers: Vec<Uint8Array>, finish: bool) -> AsyncTask<WriteTask> {
+        self.task(Input::Columns(description.to_vec(), buffers), finish)
     }
 
     /// Writes the last row group and the footer; resolves to the rest of the file.
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn finish(&self) -> AsyncTask<WriteTask> {
-        AsyncTask::new(WriteTask { state: self.state.clone(), schema: self.schema.clone(), ipc: None })
+        self.task(Input::Shared(Vec::new()), true)
     }
 
     /// Drops an unfinished file (the consumer stopped early). Never blocks: a write in flight
@@ -184,42 +226,97 @@ impl ParquetWriter {
     #[napi]
     pub fn abort(&self) {
         if let Ok(mut state) = self.state.try_lock() {
-            state.take();
+            state.writer.take();
         }
     }
+
+    /// Per `uuidColumns` entry, whether java.util.UUID's order (two signed halves) picks the same
+    /// min and max as the byte order of the footer's statistics, over the batches written so far.
+    /// Asked between calls: it never waits for a write in flight (that would block the JS thread).
+    #[napi(ts_return_type = "Record<string, boolean>")]
+    pub fn uuid_orders_agree(&self) -> Result<HashMap<String, bool>> {
+        let state = self.state.try_lock().map_err(|_| Error::from_reason("the Parquet writer is busy or failed earlier"))?;
+        Ok(state.uuids.iter().map(|u| (u.name.clone(), u.agree())).collect())
+    }
+
+    fn task(&self, input: Input, finish: bool) -> AsyncTask<WriteTask> {
+        AsyncTask::new(WriteTask { state: self.state.clone(), schema: self.schema.clone(), input, finish })
+    }
+}
+
+enum Input {
+    /// One IPC stream, already copied out of JS memory.
+    Copied(Vec<u8>),
+    /// The parts of one IPC stream, in JS memory.
+    Shared(Vec<Uint8Array>),
+    /// Column buffers in JS memory and their description (columns.rs).
+    Columns(Vec<f64>, Vec<Uint8Array>),
 }
 
 pub struct WriteTask {
     state: SharedWriter,
     schema: SchemaRef,
-    /// None: finish the file.
-    ipc: Option<Vec<u8>>,
+    input: Input,
+    finish: bool,
+}
+
+/// Writes one batch, relabelled with the file's schema (field ids included), whatever its IPC header said.
+fn write_batch(file: &mut FileState, schema: &SchemaRef, batch: RecordBatch) -> Result<()> {
+    let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
+    let batch = RecordBatch::try_new_with_options(schema.clone(), batch.columns().to_vec(), &options)
+        .map_err(|e| failed("A batch does not match the file's schema", e))?;
+    let writer = file.writer.as_mut().ok_or_else(|| Error::from_reason("the Parquet writer is finished or failed earlier"))?;
+    for uuid in &mut file.uuids {
+        uuid.add(&batch)?;
+    }
+    writer.write(&batch).map_err(|e| failed("Encoding a batch", e))
 }
 
 impl WriteTask {
-    fn run(&mut self) -> Result<Vec<u8>> {
-        let mut state = self.state.lock().map_err(|_| Error::from_reason("the Parquet writer failed earlier"))?;
-        let Some(ipc) = self.ipc.take() else {
-            let writer = state.take().ok_or_else(|| Error::from_reason("the Parquet writer is already finished"))?;
-            return writer.into_inner().map_err(|e| failed("Finishing the Parquet file", e));
-        };
-        let batches = decode_ipc(ipc)?;
-        let writer = state.as_mut().ok_or_else(|| Error::from_reason("the Parquet writer is finished or failed earlier"))?;
-        let mut outcome = Ok(());
-        for batch in batches {
-            // The batch must carry the file's schema (field ids included), whatever its IPC header said.
-            let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
-            outcome = RecordBatch::try_new_with_options(self.schema.clone(), batch.columns().to_vec(), &options)
-                .map_err(|e| failed("A batch does not match the file's schema", e))
-                .and_then(|b| writer.write(&b).map_err(|e| failed("Encoding a batch", e)));
-            if outcome.is_err() {
-                break;
+    fn encode(&mut self, file: &mut FileState) -> Result<()> {
+        match std::mem::replace(&mut self.input, Input::Shared(Vec::new())) {
+            Input::Copied(ipc) => {
+                for batch in decode_ipc(ipc)? {
+                    write_batch(file, &self.schema, batch)?;
+                }
+            }
+            Input::Shared(parts) => {
+                // Each batch is decoded once its message is complete (a body spread over parts is
+                // gathered into one buffer) and encoded before the next is decoded.
+                let what = "Reading an Arrow batch";
+                let mut decoder = StreamDecoder::new();
+                for part in parts {
+                    let mut buffer = arrow_buffer::Buffer::from(bytes::Bytes::from_owner(JsBytes(part)));
+                    while !buffer.is_empty() {
+                        if let Some(batch) = decoder.decode(&mut buffer).map_err(|e| failed(what, e))? {
+                            write_batch(file, &self.schema, batch)?;
+                        }
+                    }
+                }
+                decoder.finish().map_err(|e| failed(what, e))?;
+            }
+            Input::Columns(description, buffers) => {
+                let mut columns = Columns::new(description, buffers)?;
+                while let Some(batch) = columns.next_batch(&self.schema)? {
+                    write_batch(file, &self.schema, batch)?;
+                }
             }
         }
-        if let Err(e) = outcome {
-            state.take(); // half a row group is in it: the file cannot be finished
+        Ok(())
+    }
+
+    fn run(&mut self) -> Result<Vec<u8>> {
+        let shared = self.state.clone();
+        let mut state = shared.lock().map_err(|_| Error::from_reason("the Parquet writer failed earlier"))?;
+        if let Err(e) = self.encode(&mut state) {
+            state.writer.take(); // half a row group is in it: the file cannot be finished
             return Err(e);
         }
+        if self.finish {
+            let writer = state.writer.take().ok_or_else(|| Error::from_reason("the Parquet writer is already finished"))?;
+            return writer.into_inner().map_err(|e| failed("Finishing the Parquet file", e));
+        }
+        let writer = state.writer.as_mut().ok_or_else(|| Error::from_reason("the Parquet writer is finished or failed earlier"))?;
         Ok(std::mem::take(writer.inner_mut()))
     }
 }
@@ -229,12 +326,12 @@ impl Task for WriteTask {
     type JsValue = Buffer;
 
     fn compute(&mut self) -> Result<Vec<u8>> {
-        let what = if self.ipc.is_some() { "Writing Parquet" } else { "Finishing Parquet" };
+        let what = if self.finish { "Finishing Parquet" } else { "Writing Parquet" };
         let state = self.state.clone();
         guarded(what, || self.run()).inspect_err(|_| {
             // After a panic the mutex is poisoned, which already refuses further calls.
             if let Ok(mut s) = state.try_lock() {
-                s.take();
+                s.writer.take();
             }
         })
     }

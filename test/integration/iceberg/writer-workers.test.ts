@@ -3,7 +3,8 @@
  * schemas (every primitive type, structs, lists and maps) the same batches written with encoder
  * workers and without give byte-identical Parquet files, identical manifest metrics, and the same
  * rows for PyIceberg. The rows reach a worker as an Arrow IPC stream; a type or a field id lost
- * on the way would show here.
+ * on the way would show here. Worker threads encode only without the native codec, so this file
+ * runs with FLOE_PARQUET=wasm (read when the codec is first asked for, after these imports).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordBatch } from 'apache-arrow';
@@ -20,6 +21,8 @@ import { sqliteLocalCatalog, type CatalogUnderTest } from './catalogs.ts';
 import { nestedBatchOf } from './nested-batches.ts';
 import { pyiceberg } from './pyiceberg.ts';
 import { randomRows, randomSchema } from './random-tables.ts';
+
+process.env.FLOE_PARQUET = 'wasm';
 
 // The writer encodes files of at least 4 MiB in workers (data-file-writer.ts): each file here is
 // that big. A buffer this small is cut into whole-buffer files with or without workers, so both

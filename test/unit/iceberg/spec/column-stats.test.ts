@@ -64,9 +64,10 @@ describe('ColumnStats for floats', () => {
   });
 
   it('keeps -0.0 below 0.0: lower -0.0 when it occurs, upper 0.0 when that occurs', () => {
-    const both = stats('double', doubles([0, -0]));
-    expect(Object.is(both.lower, -0)).toBe(true);
-    expect(Object.is(both.upper, 0)).toBe(true);
+    for (const both of [stats('double', doubles([0, -0])), stats('double', doubles([-0, 0])), stats('double', doubles([-0]), doubles([0]))]) {
+      expect(Object.is(both.lower, -0)).toBe(true);
+      expect(Object.is(both.upper, 0)).toBe(true);
+    }
     const negativeOnly = stats('double', doubles([-0, -1]));
     expect(Object.is(negativeOnly.upper, -0)).toBe(true);
     const positiveOnly = stats('double', doubles([0, 1]));
