@@ -17,6 +17,8 @@ import { freshDatabase, testBed, uniqueName } from '../../services/testbed.ts';
 export interface TestWorkspace {
   dir: string;
   world: World;
+  /** The source database's URL. */
+  source: string;
   topics: { views: string; comments: string; flags: string };
   catalogDb: string;
 }
@@ -43,7 +45,7 @@ export async function workspaceOnTestBed(o: { images?: number; events?: boolean 
     storage: { root: `s3://${bed.s3.bucket}/${base}` },
     pipelines: { event_aggregation: { topics, consumerGroup: null } },
   });
-  return { dir, world, topics, catalogDb };
+  return { dir, world, source, topics, catalogDb };
 }
 
 const BIN = resolve(import.meta.dirname, '../../../bin/floe.mjs');
