@@ -4,7 +4,7 @@
  */
 import type { JsonValue, PipelineName } from '../api/contract.ts';
 import { runVerify } from '../pipelines/verify/pipeline.ts';
-import { extractTable, SOURCE_TABLES } from '../pipelines/etl-moderation/extract.ts';
+import { extractAll } from '../pipelines/etl-moderation/extract.ts';
 import { transformFeatures } from '../pipelines/etl-moderation/pipeline.ts';
 import { loadTrainingData } from '../pipelines/etl-moderation/training-table.ts';
 import type { TrainingFeatureBuilder } from '../features/feature-builder.ts';
@@ -94,13 +94,11 @@ export function etlModerationPipeline(l: TaskLimits): PipelineDefinition<Workspa
         run: async (ctx, ws) => {
           if (!ws.source) throw new PermanentError('etl_moderation needs a Postgres source: set connections.postgres in the workspace configuration');
           const c = ws.pipelines.etl_moderation;
-          for (const table of Object.keys(SOURCE_TABLES)) {
-            const location = `${c.rawRoot}/${table}/latest.parquet`;
-            const r = await extractTable(ws.source, table, ws.io(location), location, ctx);
-            ctx.metric(`${table}_rows`, r.rows);
-            ctx.metric(`${table}_bytes`, r.bytes);
-            ctx.log('info', `extracted ${table}: ${r.rows} rows (${r.bytes} bytes) to ${location}`);
-          }
+          await extractAll(ws.source, c.rawRoot, ws.io, ctx, (r) => {
+            ctx.metric(`${r.table}_rows`, r.rows);
+            ctx.metric(`${r.table}_bytes`, r.bytes);
+            ctx.log('info', `extracted ${r.table}: ${r.rows} rows (${r.bytes} bytes) to ${r.location}`);
+          });
         },
       },
       {

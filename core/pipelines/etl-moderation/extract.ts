@@ -155,3 +155,23 @@ export async function extractTable(
   }
   return { table, location, rows, bytes };
 }
+
+/**
+ * Every source table to `{rawRoot}/{table}/latest.parquet`, one after the other, each in a
+ * snapshot of its own; `onTable` hears of each as it is done. One at a time: two at once share
+ * this thread's parsing and the machine's cores, and took W2's extract from 7.3-8.4 s to 12 s.
+ */
+export async function extractAll(
+  source: SqlSource, rawRoot: string, io: (location: string) => FileIO, ctx: TaskContext = {},
+  onTable?: (r: ExtractResult, ms: number) => void, options: ExtractOptions = {},
+): Promise<ExtractResult[]> {
+  const results: ExtractResult[] = [];
+  for (const table of Object.keys(SOURCE_TABLES)) {
+    const location = `${rawRoot}/${table}/latest.parquet`;
+    const t0 = performance.now();
+    const r = await extractTable(source, table, io(location), location, ctx, options);
+    results.push(r);
+    onTable?.(r, performance.now() - t0);
+  }
+  return results;
+}

@@ -17,7 +17,7 @@ import { TrainingFeatureBuilder, type FeatureMetrics, type TrainingChunk } from 
 import type { NumberChunk, StringChunk } from '../../features/columns.ts';
 import type { SqlSource } from '../../sources/sql-source.ts';
 import type { TaskContext } from '../task-context.ts';
-import { extractTable, SOURCE_TABLES, type ExtractResult } from './extract.ts';
+import { extractAll, type ExtractResult } from './extract.ts';
 import { loadTrainingData, TRAINING_TABLE } from './training-table.ts';
 import { numbersOf, stringsOf } from './read-columns.ts';
 
@@ -150,14 +150,12 @@ export async function runEtlModeration(
   c: EtlModerationConfig, deps: EtlModerationDeps, ctx: TaskContext = {}, runId: string = randomUUID(), now = Date.now(),
 ): Promise<EtlModerationResult> {
   const timings: TaskTiming[] = [];
-  const extracted: ExtractResult[] = [];
-  for (const table of Object.keys(SOURCE_TABLES)) {
-    const location = `${c.rawRoot}/${table}/latest.parquet`;
-    const t0 = performance.now();
-    extracted.push(await extractTable(deps.source, table, deps.io(location), location, ctx));
-    timings.push({ task: `extract:${table}`, ms: performance.now() - t0 });
-    ctx.log?.('info', `extracted ${table}: ${extracted.at(-1)!.rows} rows to ${location}`);
-  }
+  const t0 = performance.now();
+  const extracted = await extractAll(deps.source, c.rawRoot, deps.io, ctx, (r, ms) => {
+    timings.push({ task: `extract:${r.table}`, ms });
+    ctx.log?.('info', `extracted ${r.table}: ${r.rows} rows to ${r.location}`);
+  });
+  timings.push({ task: 'extract', ms: performance.now() - t0 });
 
   const t1 = performance.now();
   const builder = await transformFeatures(c, deps, ctx, now);
