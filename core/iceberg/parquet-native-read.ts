@@ -2,9 +2,11 @@
  * Reading a Parquet file through the native codec. The bytes are fetched here, through the FileIO,
  * with ranged reads: the footer from the tail, then per row group only the projected column
  * chunks, coalesced into few reads. The addon decodes them on the libuv pool, a batch per call,
- * while the JS thread consumes the previous batch and the next row group is fetched.
+ * while the JS thread consumes the previous batch and the next row group is fetched. Batches come
+ * back as the decoder's own buffers (arrow-from-native.ts), not copied into an IPC stream.
  */
 import { tableFromIPC, type RecordBatch, type Schema as ArrowSchema } from 'apache-arrow';
+import { batchesFromNative, type NativeColumns } from './arrow-from-native.ts';
 import type { FileIO } from '../io/file-io.ts';
 import type { FetchedRange, NativeFooter, NativeFooterInfo, ParquetAddon } from './parquet-native.ts';
 import type { ParquetReadOptions } from './parquet.ts';
@@ -13,6 +15,13 @@ import type { ParquetReadOptions } from './parquet.ts';
 const TAIL_BYTES = 64 * 1024;
 /** Column chunks closer than this are fetched in one read: a gap costs less than a request. */
 const MERGE_GAP = 1024 * 1024;
+/**
+ * Batches decoded per call into the addon. More per call saved nothing measurable (the next call
+ * is already in flight while a batch is consumed) and holds more decoded memory at once.
+ */
+const BATCHES_PER_CALL = 1;
+/** `FLOE_PARQUET_BATCHES=ipc` has decoded batches copied into IPC streams, as before buffers crossed in place (to compare). */
+const VIA_IPC = process.env.FLOE_PARQUET_BATCHES === 'ipc';
 
 export interface ByteSource {
   read(offset: number, length: number): Promise<Uint8Array>;
@@ -36,6 +45,8 @@ export function memorySource(bytes: Uint8Array): ByteSource {
 
 export class NativeParquetFile {
   private schema: ArrowSchema | undefined;
+  /** The last schema a decoder sent, and its bytes: a file's decoders share one Schema object. */
+  private decoded: { ipc: Buffer; schema: ArrowSchema } | undefined;
 
   private constructor(
     private readonly addon: ParquetAddon,
@@ -79,6 +90,17 @@ export class NativeParquetFile {
       });
     }
     return sizes;
+  }
+
+  /** A decoder's result as batches; `schema` is that decoder's, once it has sent it. */
+  private toBatches(out: Buffer | NativeColumns, schema: ArrowSchema | undefined): { batches: RecordBatch[]; schema: ArrowSchema | undefined } {
+    if (out instanceof Uint8Array) return { batches: tableFromIPC(out).batches, schema };
+    if (out.schema) {
+      if (!this.decoded?.ipc.equals(out.schema)) this.decoded = { ipc: out.schema, schema: tableFromIPC(out.schema).schema };
+      schema = this.decoded.schema;
+    }
+    if (!schema) throw new Error('the native decoder sent batches before their schema');
+    return { batches: batchesFromNative(schema, out), schema };
   }
 
   /** Leaf indices of the top-level `columns`, or null for all. */
@@ -130,21 +152,24 @@ export class NativeParquetFile {
       // A limited read (a preview) stops early: it fetches a row group only when it needs its rows.
       fetching = !limited && k + 1 < groups.length ? fetchGroup(k + 1) : undefined;
       const decoder = new this.addon.RowGroupDecoder(this.footer, groups[k]!, leaves, ranges, o.batchSize ?? 65536, limited ? remaining : null);
-      let decoding: Promise<Buffer | null> | undefined;
+      let decoding: Promise<Buffer | NativeColumns | null> | undefined;
+      let schema: ArrowSchema | undefined;
       try {
-        decoding = decoder.next();
+        decoding = decoder.next(BATCHES_PER_CALL, VIA_IPC);
         for (;;) {
-          let ipc: Buffer | null;
+          let out: Buffer | NativeColumns | null;
           try {
-            ipc = await decoding;
+            out = await decoding;
           } catch (err) {
             throw onError(err);
           }
-          if (!ipc) break;
-          // The addon decodes the next batch while this one is consumed.
-          decoding = decoder.next();
+          if (!out) break;
+          // The addon decodes the next batches while these are consumed.
+          decoding = decoder.next(BATCHES_PER_CALL, VIA_IPC);
           decoding.catch(() => undefined);
-          for (const batch of tableFromIPC(ipc).batches) {
+          let batches: RecordBatch[];
+          ({ batches, schema } = this.toBatches(out, schema));
+          for (const batch of batches) {
             remaining -= batch.numRows;
             yield batch;
           }

@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { NativeColumns } from './arrow-from-native.ts';
 
 export interface NativeWriterOptions {
   compression: 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
@@ -99,8 +100,12 @@ export interface NativeFooter {
 }
 
 export interface NativeRowGroupDecoder {
-  /** The next batch as an Arrow IPC stream, or null after the last. */
-  next(): Promise<Buffer | null>;
+  /**
+   * The next `batches` batches (default 1; fewer at the end) as their buffers in place
+   * (arrow-from-native.ts), or as an Arrow IPC stream where a column's layout needs it (dictionaries,
+   * views...), where `ipc` asks for it, or from an addon built before buffers; null after the last.
+   */
+  next(batches?: number, ipc?: boolean): Promise<Buffer | NativeColumns | null>;
   close(): void;
 }
 

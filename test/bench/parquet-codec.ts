@@ -5,13 +5,16 @@
  * native encoder with options that may make it faster on this schema. Prints figures; never fails
  * on a number.
  *
- *   npx tsx test/bench/parquet-codec.ts [--rows 1000000,10000000] [--no-python] [--no-variants]
+ *   npx tsx test/bench/parquet-codec.ts [--rows 1000000,10000000] [--no-python] [--no-variants] [--decode-only]
  *
  * Each case runs in a child process of its own (the backend is chosen per process, through
  * FLOE_PARQUET=wasm, and a peak RSS must not carry over). 10M rows are the 1M rows of the
  * generator ten times over: each 1M-row row group is the same as in the 1M-row file. The encoders
  * take the batches from memory (built before the clock starts) and decoders read the file from
- * memory, so neither generation nor the disk is measured.
+ * memory, so neither generation nor the disk is measured. The native decoder is measured as Floe
+ * reads (batches cross as their buffers in place), with batches copied into IPC streams as before
+ * (FLOE_PARQUET_BATCHES=ipc), and with larger batches. `--decode-only` skips the encoders where
+ * the file to decode was written before.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -68,15 +71,27 @@ async function encode(batches: RecordBatch[], o: ParquetEncodeOptions, variant =
   return Buffer.concat(chunks);
 }
 
-async function decode(bytes: Uint8Array): Promise<number> {
+async function decode(bytes: Uint8Array, batchSize?: number): Promise<number> {
   const io = { readRange: async (_p: string, offset: number, length: number) => bytes.subarray(offset, offset + length) } as unknown as FileIO;
   const reader = await ParquetReader.open(io, 'mem', bytes.length);
   let rows = 0;
-  for await (const b of reader.batches()) rows += b.numRows;
+  for await (const b of reader.batches({ batchSize })) rows += b.numRows;
   return rows;
 }
 
-async function runCase(spec: { kind: 'encode' | 'decode'; rows: number; coders: number; variant: string; save?: string }): Promise<Figures> {
+interface CaseSpec {
+  kind: 'encode' | 'decode';
+  rows: number;
+  coders: number;
+  variant: string;
+  save?: string;
+  /** Rows per decoded batch (the reader's default when unset). */
+  batchSize?: number;
+  /** Decoded batches copied into IPC streams (FLOE_PARQUET_BATCHES=ipc) rather than handed over in place. */
+  ipc?: boolean;
+}
+
+async function runCase(spec: CaseSpec): Promise<Figures> {
   const half = (list: RecordBatch[]) => [list.slice(0, list.length / 2), list.slice(list.length / 2)];
   const o = { ...BASE, ...VARIANTS[spec.variant] };
   // Loads the codec and warms the JIT first, as a process that has written a file before would be.
@@ -95,7 +110,7 @@ async function runCase(spec: { kind: 'encode' | 'decode'; rows: number; coders: 
   const bytes = readFileSync(join(DIR, `td-${spec.rows}.parquet`));
   const meter = new PhaseMeter();
   const t0 = performance.now();
-  const counts = await Promise.all(Array.from({ length: spec.coders }, () => decode(bytes)));
+  const counts = await Promise.all(Array.from({ length: spec.coders }, () => decode(bytes, spec.batchSize)));
   const wallMs = performance.now() - t0;
   const cost = await meter.stop();
   return { wallMs, cpuMs: cost.cpuMs, bytes: bytes.length * spec.coders, rssMb: (cost.rss.highWater ?? cost.rss.sampled) / 2 ** 20, rows: counts.reduce((a, b) => a + b, 0) };
@@ -113,8 +128,8 @@ function child(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   });
 }
 
-async function measure(backend: 'native' | 'wasm', spec: Parameters<typeof runCase>[0]): Promise<Figures | string> {
-  const env = { ...process.env, FLOE_PARQUET: backend === 'wasm' ? 'wasm' : 'auto' };
+async function measure(backend: 'native' | 'wasm', spec: CaseSpec): Promise<Figures | string> {
+  const env = { ...process.env, FLOE_PARQUET: backend === 'wasm' ? 'wasm' : 'auto', FLOE_PARQUET_BATCHES: spec.ipc ? 'ipc' : '' };
   try {
     const out = await child(['--case', JSON.stringify(spec)], env);
     return JSON.parse(out.trim().split('\n').pop()!) as Figures;
@@ -171,7 +186,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const caseAt = args.indexOf('--case');
   if (caseAt >= 0) {
-    const spec = JSON.parse(args[caseAt + 1]!) as Parameters<typeof runCase>[0];
+    const spec = JSON.parse(args[caseAt + 1]!) as CaseSpec;
     const figures = await runCase(spec);
     console.log(JSON.stringify({ ...figures, backend: parquetBackend() }));
     return;
@@ -185,16 +200,23 @@ async function main(): Promise<void> {
   for (const rows of rowCounts) {
     console.log(`\n== ${rows.toLocaleString('en')} rows, zstd, 1M-row row groups, chunk statistics ==\n${header}`);
     const save = join(DIR, `td-${rows}.parquet`);
-    for (const backend of ['wasm', 'native'] as const) {
+    const decodeOnly = args.includes('--decode-only') && existsSync(save);
+    for (const backend of decodeOnly ? [] : ['wasm', 'native'] as const) {
       for (const coders of [1, 2]) {
         const spec = { kind: 'encode' as const, rows, coders, variant: 'base', save: backend === 'native' && coders === 1 ? save : undefined };
         console.log(line(`encode ${backend}${coders > 1 ? ', 2 writers' : ''}`, await measure(backend, spec)));
       }
     }
-    for (const backend of ['wasm', 'native'] as const) {
-      for (const coders of [1, 2]) {
-        console.log(line(`decode ${backend}${coders > 1 ? ', 2 readers (same file)' : ''}`, await measure(backend, { kind: 'decode', rows, coders, variant: 'base' })));
-      }
+    const decodes: [string, 'native' | 'wasm', Partial<CaseSpec>][] = [
+      ...(decodeOnly ? [] : [['decode wasm', 'wasm', {}], ['decode wasm, 2 readers (same file)', 'wasm', { coders: 2 }]] as [string, 'wasm', Partial<CaseSpec>][]),
+      ['decode native', 'native', {}],
+      ['decode native, 2 readers (same file)', 'native', { coders: 2 }],
+      ['decode native, batches copied into IPC', 'native', { ipc: true }],
+      ['decode native, 131072-row batches', 'native', { batchSize: 131072 }],
+      ['decode native, 262144-row batches', 'native', { batchSize: 262144 }],
+    ];
+    for (const [label, backend, spec] of decodes) {
+      console.log(line(label, await measure(backend, { kind: 'decode', rows, coders: 1, variant: 'base', ...spec })));
     }
     if (!args.includes('--no-python')) {
       try {

@@ -1,6 +1,8 @@
 //! Floe's Parquet codec: arrow-rs's `parquet` crate as a Node-API addon.
 //!
-//! Batches cross the boundary as Arrow IPC streams, the one format both sides already speak.
+//! Batches cross the boundary as their Arrow buffers in place, described by a list of numbers
+//! (src/columns.rs into Rust, src/export.rs out of it), or as Arrow IPC streams where a layout
+//! is not described.
 //! Every call that does real work runs on the libuv thread pool (napi `AsyncTask`), so encoding
 //! and decoding never block the JS thread and several files are coded at once. The addon does no
 //! I/O: the JS side fetches the bytes (ranged reads through its FileIO) and hands them over.
@@ -9,6 +11,7 @@
 //! where it would abort the process: every entry point runs its work under `guarded`.
 
 mod columns;
+mod export;
 mod reader;
 mod sparse;
 mod uuid_order;

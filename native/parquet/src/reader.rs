@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use arrow_array::RecordBatch;
+use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::Schema;
 use bytes::Bytes;
@@ -16,6 +16,7 @@ use parquet::basic::Compression;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::ParquetMetaDataReader;
 
+use crate::export::{exportable, Decoded, Export};
 use crate::sparse::SparseFile;
 use crate::writer::KeyValuePair;
 use crate::{failed, guarded};
@@ -68,10 +69,10 @@ fn supported(c: Compression) -> bool {
     matches!(c, Compression::UNCOMPRESSED | Compression::SNAPPY | Compression::GZIP(_) | Compression::ZSTD(_) | Compression::LZ4 | Compression::LZ4_RAW)
 }
 
-fn ipc_bytes(schema: &Schema, batch: Option<&RecordBatch>) -> Result<Vec<u8>> {
-    let capacity = batch.map_or(1024, |b| b.get_array_memory_size() + 4096);
+fn ipc_bytes(schema: &Schema, batches: &[RecordBatch]) -> Result<Vec<u8>> {
+    let capacity = batches.iter().map(|b| b.get_array_memory_size()).sum::<usize>() + 4096;
     let mut w = StreamWriter::try_new(Vec::with_capacity(capacity), schema).map_err(|e| failed("Writing Arrow IPC", e))?;
-    if let Some(b) = batch {
+    for b in batches {
         w.write(b).map_err(|e| failed("Writing Arrow IPC", e))?;
     }
     w.finish().map_err(|e| failed("Writing Arrow IPC", e))?;
@@ -158,7 +159,7 @@ impl ParquetFooter {
     /// The file's Arrow schema (fields carry `PARQUET:field_id`), as an IPC stream of no batch.
     #[napi]
     pub fn arrow_schema(&self) -> Result<Buffer> {
-        guarded("Reading the Parquet schema", || Ok(ipc_bytes(self.meta.schema(), None)?.into()))
+        guarded("Reading the Parquet schema", || Ok(ipc_bytes(self.meta.schema(), &[])?.into()))
     }
 }
 
@@ -177,13 +178,20 @@ struct Plan {
     limit: Option<usize>,
 }
 
+struct Reading {
+    reader: ParquetRecordBatchReader,
+    /// Whether the batches can cross as buffers (src/export.rs), by their schema.
+    exportable: bool,
+    schema_sent: bool,
+}
+
 enum DecoderState {
     Ready(Box<Plan>),
-    Reading(Box<ParquetRecordBatchReader>),
+    Reading(Box<Reading>),
     Done,
 }
 
-/// Decodes one row group from its fetched column chunks, one batch per `next()`.
+/// Decodes one row group from its fetched column chunks, a few batches per `next()`.
 #[napi]
 pub struct RowGroupDecoder {
     state: Arc<Mutex<DecoderState>>,
@@ -218,10 +226,17 @@ impl RowGroupDecoder {
         Ok(RowGroupDecoder { state: Arc::new(Mutex::new(DecoderState::Ready(Box::new(plan)))), row_group })
     }
 
-    /// The next batch as an Arrow IPC stream, or null after the last.
-    #[napi(ts_return_type = "Promise<Buffer | null>")]
-    pub fn next(&self) -> AsyncTask<NextTask> {
-        AsyncTask::new(NextTask { state: self.state.clone(), row_group: self.row_group })
+    /// The next `batches` batches (1 by default; fewer at the end) as their buffers in place
+    /// (src/export.rs), or as an Arrow IPC stream where a column's layout needs it or `ipc` asks
+    /// for it; null after the last.
+    #[napi(ts_return_type = "Promise<Buffer | { schema: Buffer | null, layout: Float64Array, buffers: ArrayBuffer[] } | null>")]
+    pub fn next(&self, batches: Option<u32>, ipc: Option<bool>) -> AsyncTask<NextTask> {
+        AsyncTask::new(NextTask {
+            state: self.state.clone(),
+            row_group: self.row_group,
+            batches: batches.unwrap_or(1).max(1) as usize,
+            ipc: ipc.unwrap_or(false),
+        })
     }
 
     /// Frees the decoder and the bytes it holds. Never blocks: a `next()` in flight keeps them until it ends.
@@ -236,6 +251,8 @@ impl RowGroupDecoder {
 pub struct NextTask {
     state: Arc<Mutex<DecoderState>>,
     row_group: usize,
+    batches: usize,
+    ipc: bool,
 }
 
 fn build(plan: Plan) -> parquet::errors::Result<ParquetRecordBatchReader> {
@@ -254,37 +271,57 @@ fn build(plan: Plan) -> parquet::errors::Result<ParquetRecordBatchReader> {
 }
 
 impl NextTask {
-    fn run(&mut self) -> Result<Option<Vec<u8>>> {
+    fn run(&mut self) -> Result<Decoded> {
         let what = format!("Decoding row group {}", self.row_group);
         let mut state = self.state.lock().map_err(|_| Error::from_reason(format!("{what}: the decoder failed earlier")))?;
         if let DecoderState::Ready(_) = &*state {
             let DecoderState::Ready(plan) = std::mem::replace(&mut *state, DecoderState::Done) else { unreachable!() };
-            *state = DecoderState::Reading(Box::new(build(*plan).map_err(|e| failed(&what, e))?));
+            let reader = build(*plan).map_err(|e| failed(&what, e))?;
+            let exportable = exportable(&reader.schema());
+            *state = DecoderState::Reading(Box::new(Reading { reader, exportable, schema_sent: false }));
         }
-        let DecoderState::Reading(reader) = &mut *state else { return Ok(None) };
-        match reader.next() {
-            Some(Ok(batch)) => Ok(Some(ipc_bytes(&batch.schema(), Some(&batch))?)),
-            Some(Err(e)) => {
-                *state = DecoderState::Done;
-                Err(failed(&what, e))
-            }
-            None => {
-                *state = DecoderState::Done;
-                Ok(None)
+        let DecoderState::Reading(reading) = &mut *state else { return Ok(Decoded::End) };
+        let mut batches = Vec::with_capacity(self.batches);
+        let mut ended = false;
+        while batches.len() < self.batches {
+            match reading.reader.next() {
+                Some(Ok(batch)) => batches.push(batch),
+                Some(Err(e)) => {
+                    *state = DecoderState::Done;
+                    return Err(failed(&what, e));
+                }
+                None => {
+                    ended = true;
+                    break;
+                }
             }
         }
+        let out = if batches.is_empty() {
+            Decoded::End
+        } else if reading.exportable && !self.ipc {
+            let schema = if reading.schema_sent { None } else { Some(ipc_bytes(&reading.reader.schema(), &[])?) };
+            reading.schema_sent = true;
+            Decoded::Columns { schema, export: Export::new(&batches)? }
+        } else {
+            Decoded::Ipc(ipc_bytes(&reading.reader.schema(), &batches)?)
+        };
+        if ended {
+            *state = DecoderState::Done;
+        }
+        Ok(out)
     }
 }
 
 impl Task for NextTask {
-    type Output = Option<Vec<u8>>;
-    type JsValue = Option<Buffer>;
+    type Output = Decoded;
+    type JsValue = Decoded;
 
-    fn compute(&mut self) -> Result<Option<Vec<u8>>> {
+    fn compute(&mut self) -> Result<Decoded> {
         guarded(&format!("Decoding row group {}", self.row_group), || self.run())
     }
 
-    fn resolve(&mut self, _env: Env, output: Option<Vec<u8>>) -> Result<Option<Buffer>> {
-        Ok(output.map(Buffer::from))
+    fn resolve(&mut self, _env: Env, output: Decoded) -> Result<Decoded> {
+        // Converted to JS values (the external ArrayBuffers) by `Decoded`'s ToNapiValue.
+        Ok(output)
     }
 }

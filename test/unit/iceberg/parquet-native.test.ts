@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as pw from 'parquet-wasm/node';
 import {
-  DataType, makeData, makeVector, RecordBatch, Schema as ArrowSchema, Struct, Table, tableToIPC, vectorFromArray,
+  DataType, makeData, makeVector, RecordBatch, Schema as ArrowSchema, Struct, Table, tableFromIPC, tableToIPC, vectorFromArray,
   type Data, type Field,
 } from 'apache-arrow';
+import { batchesFromNative, type NativeColumns } from '../../../core/iceberg/arrow-from-native.ts';
 import { decodeParquet, encodeParquet, ParquetReader, streamParquet, type ParquetReadOptions } from '../../../core/iceberg/parquet.ts';
-import { nativeParquet, nativeParquetStatus } from '../../../core/iceberg/parquet-native.ts';
+import { nativeParquet, nativeParquetStatus, type NativeFooter } from '../../../core/iceberg/parquet-native.ts';
 import { arrowSchemaFromIceberg } from '../../../core/iceberg/spec/arrow-schema.ts';
 import type { NestedField, PrimitiveType, Schema } from '../../../core/iceberg/spec/types.ts';
 import type { FileIO } from '../../../core/io/file-io.ts';
@@ -103,6 +104,32 @@ function describeFields(fields: Field[]): unknown[] {
   return fields.map((f) => [f.name, String(f.type), f.nullable, f.metadata.get('PARQUET:field_id'), describeFields((f.type as DataType).children ?? [])]);
 }
 
+/** A Data tree's types, lengths, null counts and buffer kinds: what must not differ between the two ways batches cross. */
+function shape(d: Data): unknown {
+  const kind = (a: unknown) => (a as object | undefined)?.constructor.name;
+  return [String(d.type), d.typeId, d.length, d.nullCount, d.offset, kind(d.values), kind(d.valueOffsets), d.children.map(shape)];
+}
+
+/** Every batch of every row group, straight from the addon: as buffers in place, or copied into IPC. */
+async function decodeDirect(bytes: Uint8Array, batchRows: number, ipc: boolean): Promise<RecordBatch[]> {
+  const footer = addon!.parseFooter(bytes, bytes.length) as NativeFooter;
+  const out: RecordBatch[] = [];
+  for (let g = 0; g < footer.info().rowGroups.length; g++) {
+    const decoder = new addon!.RowGroupDecoder(footer, g, null, [{ offset: 0, bytes }], batchRows, null);
+    let schema: ArrowSchema | undefined;
+    for (let r = await decoder.next(2, ipc); r; r = await decoder.next(2, ipc)) {
+      expect(r instanceof Uint8Array).toBe(ipc);
+      if (r instanceof Uint8Array) { out.push(...tableFromIPC(r).batches); continue; }
+      const columns: NativeColumns = r;
+      expect(columns.schema !== null).toBe(schema === undefined); // sent once per decoder
+      schema ??= tableFromIPC(columns.schema!).schema;
+      out.push(...batchesFromNative(schema, columns));
+    }
+    decoder.close();
+  }
+  return out;
+}
+
 // ---- a FileIO over bytes in memory that counts its reads ----------------------------------------
 
 function memoryIO(bytes: Uint8Array, log: [number, number][] = [], tamper?: (offset: number, data: Uint8Array) => Uint8Array): FileIO {
@@ -151,6 +178,25 @@ describe('native Parquet codec', () => {
     expect(rows(decodeParquet(bytes).batches)).toEqual(rows([batch]));
     const wasmBytes = pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(new Table(ARROW, [batch]), 'stream')));
     expect(rows(await readAll(await ParquetReader.fromBytes(wasmBytes)))).toEqual(rows(decodeParquet(wasmBytes).batches));
+  });
+
+  it('hands decoded batches over as their buffers: the same types, field ids and values as through IPC', async () => {
+    const batch = allTypes();
+    // Row groups and batches that split pages and each other; a JS-sliced batch among them.
+    const written = [batch, batch.slice(1, 4), batch, batch.slice(4)];
+    const { bytes } = await encodeParquet(ARROW, written, { compression: 'zstd', rowGroupRows: 7 });
+    for (const batchRows of [1, 3, 100]) {
+      const viaBuffers = await decodeDirect(bytes, batchRows, false);
+      const viaIpc = await decodeDirect(bytes, batchRows, true);
+      expect(viaBuffers.map((b) => b.numRows)).toEqual(viaIpc.map((b) => b.numRows));
+      expect(viaBuffers.map((b) => b.data.children.map(shape))).toEqual(viaIpc.map((b) => b.data.children.map(shape)));
+      expect(rows(viaBuffers)).toEqual(rows(viaIpc));
+      expect(rows(viaBuffers)).toEqual(rows(written));
+      expect(describeFields(viaBuffers[0]!.schema.fields)).toEqual(describeFields(viaIpc[0]!.schema.fields));
+      expect([...viaBuffers[0]!.schema.metadata]).toEqual([...viaIpc[0]!.schema.metadata]);
+    }
+    // Through the reader, which takes this way: equal to what was written.
+    expect(rows(await readAll(await ParquetReader.fromBytes(bytes), { batchSize: 4 }))).toEqual(rows(written));
   });
 
   it('writes every compression, and a file of no rows', async () => {
