@@ -80,6 +80,13 @@ if (encodeWorkers !== undefined && !(Number.isSafeInteger(encodeWorkers) && enco
 // The scan reads the tables the write made.
 if (only.has('scan')) only.add('write');
 
+function encoderText(e: EncoderStatus | undefined): string {
+  if (!e) return 'n/a';
+  const files = `${e.files} files, busy ${fixed(e.busyMs / 1000, 1)} s in all`;
+  if (e.backend === 'native') return `the native codec on the libuv pool, ${files}`;
+  return e.fallback === null ? `parquet-wasm on ${e.workers} worker thread(s), ${files}` : `parquet-wasm in its own thread (${e.fallback.split('\n')[0]})`;
+}
+
 /** What was measured: one line of a results table. */
 interface Measured {
   what: string;
@@ -267,7 +274,7 @@ async function main(): Promise<void> {
             ? `Floe streams the rows from the same Arrow IPC file, batch by batch, inside its wall time (${fixed((floeWrite.generateMs ?? 0) / 1000, 2)} s waiting for batches); `
             : `Floe's wall time includes generating the rows on the fly in the same thread (${fixed((floeWrite.generateMs ?? 0) / 1000, 2)} s); `)
             + 'PyIceberg\'s append takes one Arrow table, whole.',
-          `Floe's Parquet encoding: ${floeWrite.encoder ? (floeWrite.encoder.fallback === null ? `${floeWrite.encoder.workers} worker thread(s), ${floeWrite.encoder.files} files, busy ${fixed(floeWrite.encoder.busyMs / 1000, 1)} s in all` : `in its own thread (${floeWrite.encoder.fallback.split('\n')[0]})`) : 'n/a'}.`,
+          `Floe's Parquet encoding: ${encoderText(floeWrite.encoder)}.`,
           `PyIceberg's start RSS is that input table (${mb(pyWrite.inputBytes)} MB of Arrow data) plus the interpreter.`,
           `Floe's store traffic: ${floeWrite.io?.puts} PUTs, ${mb(floeWrite.io?.bytesWritten)} MB.`,
         ]);
