@@ -45,6 +45,7 @@ export function memorySource(bytes: Uint8Array): ByteSource {
 
 export class NativeParquetFile {
   private schema: ArrowSchema | undefined;
+  private withStatistics: NativeFooterInfo | undefined;
   /** The last schema a decoder sent, and its bytes: a file's decoders share one Schema object. */
   private decoded: { ipc: Buffer; schema: ArrowSchema } | undefined;
 
@@ -74,6 +75,12 @@ export class NativeParquetFile {
 
   get numRows(): number {
     return this.info.numRows;
+  }
+
+  /** The footer with each column chunk's min/max statistics (read once, on first use). */
+  statistics(): NativeFooterInfo {
+    this.withStatistics ??= this.footer.info(true);
+    return this.withStatistics;
   }
 
   arrowSchema(): ArrowSchema {

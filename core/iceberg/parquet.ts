@@ -8,7 +8,7 @@
 import * as pw from 'parquet-wasm/node';
 import { Table as ArrowTable, tableFromIPC, tableToIPC, type RecordBatch, type Schema as ArrowSchema } from 'apache-arrow';
 import type { FileIO } from '../io/file-io.ts';
-import { nativeParquet } from './parquet-native.ts';
+import { nativeParquet, type NativeFooterInfo } from './parquet-native.ts';
 import { fileSource, memorySource, NativeParquetFile, type ByteSource } from './parquet-native-read.ts';
 import { streamParquetNative } from './parquet-native-write.ts';
 
@@ -239,6 +239,8 @@ export interface ParquetReadOptions {
 interface OpenFile {
   readonly numRows: number;
   arrowSchema(): ArrowSchema;
+  /** Row groups with their column chunks' statistics, where the codec reads them (native only). */
+  statistics?(): NativeFooterInfo;
   columnSizes(): Map<string, number>;
   batches(o: ParquetReadOptions): AsyncGenerator<RecordBatch>;
 }
@@ -278,6 +280,19 @@ export class ParquetReader {
   }
 
   /** Arrow record batches, streamed in bounded memory; `columns` are top-level names (batches may hold more). */
+  /** The file's Arrow schema (field ids in its metadata). */
+  arrowSchema(): ArrowSchema {
+    return this.file.arrowSchema();
+  }
+
+  /**
+   * Row groups and their column chunks' statistics (min/max as Parquet stores them, null and NaN
+   * counts), or null where the codec does not read them (parquet-wasm).
+   */
+  statistics(): NativeFooterInfo | null {
+    return this.file.statistics?.() ?? null;
+  }
+
   batches(o: ParquetReadOptions = {}): AsyncGenerator<RecordBatch> {
     return this.file.batches(o);
   }
@@ -299,6 +314,7 @@ async function openNative(source: ByteSource, size: number, path: string): Promi
   return {
     numRows: f.numRows,
     arrowSchema: () => f.arrowSchema(),
+    statistics: () => f.statistics(),
     columnSizes: () => f.columnSizes(),
     batches: (o) => f.batches(o, (err) => (isReadError(err) ? err as Error : new Error(`Cannot read Parquet file ${path}: ${errorText(err)}`, { cause: err }))),
   };

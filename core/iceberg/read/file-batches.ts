@@ -8,7 +8,9 @@ import type { FileIO } from '../../io/file-io.ts';
 import { arrowFieldFromIceberg } from '../spec/arrow-schema.ts';
 import { findMapped, type NameMapping } from '../spec/name-mapping.ts';
 import type { NestedField, Schema } from '../spec/types.ts';
+import type { Bound } from '../expressions/bind.ts';
 import { ParquetReader } from '../parquet.ts';
+import { matchingRowGroups } from './row-group-filter.ts';
 
 export interface FileReadOptions {
   /** Stop after this many rows (the reader stops fetching too). */
@@ -18,6 +20,13 @@ export interface FileReadOptions {
   mapping?: NameMapping;
   /** Names to try, by field id, in files with neither ids nor a mapping entry (delete files' reserved columns). */
   fallbackNames?: Map<number, string>;
+  /**
+   * Row groups whose statistics show no row can match this filter (on `fields`' columns) are
+   * skipped. Only for callers that do not count row positions (position deletes would be misread).
+   */
+  skipRowGroups?: Bound;
+  /** Told the row groups read and skipped, when some were skipped. */
+  onRowGroups?: (read: number, skipped: number) => void;
 }
 
 export interface FileToRead {
@@ -34,8 +43,12 @@ export async function* readFileBatches(io: FileIO, file: FileToRead, fields: Nes
   const fileColumns = await reader.fieldIds();
   const wanted = fields.map((f) => fileColumns.get(f.id) ?? mappedColumn(o.mapping, f, fileColumns) ?? (fileColumns.size === 0 ? o.fallbackNames?.get(f.id) : undefined));
   const readNames = [...new Set(wanted.filter((n): n is string => n !== undefined))];
+  const stats = o.skipRowGroups ? reader.statistics() : null;
+  const rowGroups = stats && o.skipRowGroups ? matchingRowGroups(o.skipRowGroups, fields, stats, reader.arrowSchema(), fileColumns) : undefined;
+  if (rowGroups) o.onRowGroups?.(rowGroups.length, stats!.rowGroups.length - rowGroups.length);
+  if (rowGroups?.length === 0) return;
   const source = readNames.length > 0
-    ? reader.batches({ columns: readNames, limit: o.limit, batchSize: o.batchSize })
+    ? reader.batches({ columns: readNames, limit: o.limit, batchSize: o.batchSize, rowGroups })
     : countOnly(file.recordCount, o.limit);
   for await (const batch of source) {
     o.signal?.throwIfAborted();

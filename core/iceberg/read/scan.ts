@@ -140,7 +140,8 @@ async function* filteredFile(
   const readFields = schema.fields.filter((f) => needed.has(f.id));
   const outPositions = fields.map((f) => readFields.findIndex((r) => r.id === f.id));
   let firstRow = 0;
-  for await (const batch of readFileBatches(io, file, readFields, o)) {
+  // Row groups are skipped only without deletes: position deletes count rows from the file's start.
+  for await (const batch of readFileBatches(io, file, readFields, { ...o, skipRowGroups: deletes ? undefined : filter })) {
     const rows = batch.numRows;
     const columns = new Map<number, Data>(readFields.map((f, i) => [f.id, batch.getChildAt(i)!.data[0]!]));
     const keep = evaluateBatch(filter, rows, structLookup(columns), `data file ${file.path}`);
