@@ -74,7 +74,10 @@ describe.each(READERS)('reading exact Kafka offset ranges with the %s reader', (
       const [marks] = await fetchWatermarks(c(), topic);
       const read = await readAll(topic, [{ partition: 0, from: 0n, to: marks!.high }], { reader });
       expect(values(read)).toEqual(['plain-1', 'a-1', 'a-2', 'a-3', 'plain-2', 'b-kept']);
-      expect(Number(marks!.high)).toBe(Number(read.at(-1)!.offset) + 2); // the end is the open transaction's first offset
+      // The end is the open transaction's first offset: right after b-kept's commit marker, or
+      // right after b-kept when the coordinator wrote that marker (asynchronously) after open-1.
+      const last = Number(read.at(-1)!.offset);
+      expect([last + 1, last + 2]).toContain(Number(marks!.high));
       await to.abort();
     } finally {
       for (const p of [a, b, open, plain]) await p.disconnect().catch(() => undefined);
