@@ -13,6 +13,7 @@ import type { NativeFooterInfo } from '../parquet-native.ts';
 import { arrowFieldFromIceberg } from '../spec/arrow-schema.ts';
 import { FileContent, type DataFile, type NestedField, type Schema } from '../spec/types.ts';
 import { footerMetrics } from '../write/footer-metrics.ts';
+import { metricMaps } from '../spec/column-stats.ts';
 
 /**
  * The indices of the row groups that may hold a row matching `filter`, or undefined to read them
@@ -40,15 +41,8 @@ export function matchingRowGroups(
     const metrics = footerMetrics(schema, { ...info, numRows: rg.numRows, rowGroups: [rg] }, {});
     const group: DataFile = {
       content: FileContent.Data, filePath: '', fileFormat: 'PARQUET', partition: {}, recordCount: BigInt(rg.numRows), fileSizeInBytes: 0n,
-      valueCounts: new Map(), nullValueCounts: new Map(), nanValueCounts: new Map(), lowerBounds: new Map(), upperBounds: new Map(),
+      ...metricMaps(metrics),
     };
-    for (const [id, m] of metrics) {
-      group.valueCounts!.set(id, m.valueCount);
-      group.nullValueCounts!.set(id, m.nullCount);
-      if (m.nanCount !== null) group.nanValueCounts!.set(id, m.nanCount);
-      if (m.lowerBound) group.lowerBounds!.set(id, m.lowerBound);
-      if (m.upperBound) group.upperBounds!.set(id, m.upperBound);
-    }
     if (fileMightMatch(filter, group)) keep.push(i);
   });
   return keep.length === info.rowGroups.length ? undefined : keep;

@@ -7,7 +7,7 @@
  * extremes, however they were found, into the manifest's form: both ways share it.
  */
 import { DataType, type Data, type Vector } from 'apache-arrow';
-import type { PrimitiveType } from './types.ts';
+import type { DataFile, PrimitiveType } from './types.ts';
 import { parsePrimitive, samePrimitive } from './primitive.ts';
 import { icebergPrimitiveOf } from './arrow-schema.ts';
 import { bitSet, nullCountOf, validityOf } from './arrow-scan.ts';
@@ -268,4 +268,17 @@ export class ColumnStats {
       boundsAllowed: !(this.extremes instanceof BytesExtremes) || this.extremes.ordersAgree(),
     }, this.truncateLength);
   }
+}
+
+/** A data file's metric maps (value, null and NaN counts, lower and upper bounds) from its columns' metrics, by field id. */
+export function metricMaps(metrics: Iterable<[number, ColumnMetrics]>): Required<Pick<DataFile, 'valueCounts' | 'nullValueCounts' | 'nanValueCounts' | 'lowerBounds' | 'upperBounds'>> {
+  const maps = { valueCounts: new Map(), nullValueCounts: new Map(), nanValueCounts: new Map(), lowerBounds: new Map(), upperBounds: new Map() };
+  for (const [id, m] of metrics) {
+    maps.valueCounts.set(id, m.valueCount);
+    maps.nullValueCounts.set(id, m.nullCount);
+    if (m.nanCount !== null) maps.nanValueCounts.set(id, m.nanCount);
+    if (m.lowerBound) maps.lowerBounds.set(id, m.lowerBound);
+    if (m.upperBound) maps.upperBounds.set(id, m.upperBound);
+  }
+  return maps;
 }

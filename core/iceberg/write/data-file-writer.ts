@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import type { RecordBatch } from 'apache-arrow';
 import type { FileIO } from '../../io/file-io.ts';
 import { partitionPath } from '../spec/partition-path.ts';
-import { ColumnStats, type ColumnMetrics } from '../spec/column-stats.ts';
+import { ColumnStats, metricMaps } from '../spec/column-stats.ts';
 import { FileContent, type DataFile, type PartitionSpec, type PartitionValues, type PrimitiveType, type Schema } from '../spec/types.ts';
 import type { ParquetCompression, ParquetEncodeOptions } from '../parquet.ts';
 import { nativeParquet, type ParquetAddon } from '../parquet-native.ts';
@@ -271,18 +271,10 @@ export class DataFileWriter {
     const file: DataFile = {
       content: FileContent.Data, filePath: dir ? `${this.dataDir}/${dir}/${name}` : `${this.dataDir}/${name}`,
       fileFormat: 'PARQUET', partition: p.values, recordCount: BigInt(encoded.rows), fileSizeInBytes: BigInt(encoded.bytes.length),
-      columnSizes: new Map(), valueCounts: new Map(), nullValueCounts: new Map(), nanValueCounts: new Map(),
-      lowerBounds: new Map(), upperBounds: new Map(), sortOrderId: 0,
+      columnSizes: new Map([...encoded.columnSizes].map(([id, size]) => [id, BigInt(size)])),
+      ...metricMaps(encoded.metrics ?? [...p.stats].map(([id, stats]) => [id, stats.metrics()])),
+      sortOrderId: 0,
     };
-    for (const [id, size] of encoded.columnSizes) file.columnSizes!.set(id, BigInt(size));
-    const metrics: Iterable<[number, ColumnMetrics]> = encoded.metrics ?? [...p.stats].map(([id, stats]) => [id, stats.metrics()]);
-    for (const [id, m] of metrics) {
-      file.valueCounts!.set(id, m.valueCount);
-      file.nullValueCounts!.set(id, m.nullCount);
-      if (m.nanCount !== null) file.nanValueCounts!.set(id, m.nanCount);
-      if (m.lowerBound) file.lowerBounds!.set(id, m.lowerBound);
-      if (m.upperBound) file.upperBounds!.set(id, m.upperBound);
-    }
     return file;
   }
 }
