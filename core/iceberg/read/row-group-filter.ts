@@ -12,7 +12,7 @@ import { fileMightMatch } from '../expressions/stats-eval.ts';
 import type { NativeFooterInfo } from '../parquet-native.ts';
 import { arrowFieldFromIceberg } from '../spec/arrow-schema.ts';
 import { FileContent, type DataFile, type NestedField, type Schema } from '../spec/types.ts';
-import { footerMetrics } from '../write/footer-metrics.ts';
+import { footerMetrics } from '../footer-metrics.ts';
 import { metricMaps } from '../spec/column-stats.ts';
 
 /**

@@ -10,7 +10,7 @@ import type { ParquetEncodeOptions } from '../parquet.ts';
 import type { Schema } from '../spec/types.ts';
 import type { EncodedDataFile } from './encode-file.ts';
 import { noteNativeEncode } from './encode-pool.ts';
-import { footerMetrics, footerTruncateBytes } from './footer-metrics.ts';
+import { footerMetrics, footerTruncateBytes } from '../footer-metrics.ts';
 
 /** Encodes batches laid out as `arrow` (the table's Arrow schema, see conform.ts); they must not change until it settles. */
 export async function encodeDataFileNative(

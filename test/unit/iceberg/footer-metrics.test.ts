@@ -5,17 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makeData, RecordBatch, Struct } from 'apache-arrow';
-import { Rng } from '../../../../core/demo/random.ts';
-import { nativeParquet } from '../../../../core/iceberg/parquet-native.ts';
-import { arrowSchemaFromIceberg } from '../../../../core/iceberg/spec/arrow-schema.ts';
-import type { Schema } from '../../../../core/iceberg/spec/types.ts';
-import { encodeDataFileNative } from '../../../../core/iceberg/write/encode-native.ts';
-import { arrowColumnOf } from '../../../integration/iceberg/arrow-columns.ts';
-import { ARROW, jsMetrics, randomBatches, SCHEMA, shown } from './random-columns.ts';
+import { Rng } from '../../../core/demo/random.ts';
+import { nativeParquet } from '../../../core/iceberg/parquet-native.ts';
+import { arrowSchemaFromIceberg } from '../../../core/iceberg/spec/arrow-schema.ts';
+import type { Schema } from '../../../core/iceberg/spec/types.ts';
+import { encodeDataFileNative } from '../../../core/iceberg/write/encode-native.ts';
+import { arrowColumnOf } from '../../integration/iceberg/arrow-columns.ts';
+import { ARROW, jsMetrics, randomBatches, SCHEMA, shown } from './write/random-columns.ts';
 
 const addon = nativeParquet();
 
-describe.skipIf(!addon)('metrics from the native footer equal ColumnStats', () => {
+describe('metrics from the native footer equal ColumnStats', () => {
   // SEEDS=400 for a longer hunt.
   it.each(Array.from({ length: Number(process.env.SEEDS ?? 60) }, (_, i) => i + 1))('seed %i', async (seed) => {
     const rng = new Rng('footer-metrics', seed);

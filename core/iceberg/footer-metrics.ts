@@ -18,12 +18,12 @@
  *   U+FFFF) the upper bound is left out, never guessed.
  * - uuids: see uuid_order.rs in native/parquet; the writer reports whether the two orders agree.
  */
-import type { NativeColumnChunk, NativeFooterInfo, ParquetPhysicalType } from '../parquet-native.ts';
-import { comparatorFor, DEFAULT_BOUND_LENGTH, truncateLowerBound, truncateUpperBound } from '../spec/bounds.ts';
-import { columnMetrics, type ColumnMetrics } from '../spec/column-stats.ts';
-import { parsePrimitive } from '../spec/primitive.ts';
-import type { PrimitiveType, Schema } from '../spec/types.ts';
-import { fromTwosComplement, type IcebergValue, utf8String, uuidFromBytes } from '../spec/values.ts';
+import type { NativeColumnChunk, NativeFooterInfo, ParquetPhysicalType } from './parquet-native.ts';
+import { comparatorFor, DEFAULT_BOUND_LENGTH, truncateLowerBound, truncateUpperBound } from './spec/bounds.ts';
+import { columnMetrics, type ColumnMetrics } from './spec/column-stats.ts';
+import { parsePrimitive } from './spec/primitive.ts';
+import type { PrimitiveType, Schema } from './spec/types.ts';
+import { fromTwosComplement, type IcebergValue, utf8String, uuidFromBytes } from './spec/values.ts';
 
 /**
  * Bytes of a string or binary statistic the writer keeps before truncating it: enough for Iceberg's
