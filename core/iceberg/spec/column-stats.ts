@@ -2,7 +2,7 @@
  * Column metrics for a data file's manifest entry (value, null and NaN counts, lower and upper
  * bounds), computed from the Arrow data as it is written, where the file's own statistics cannot
  * be had (parquet-wasm exposes none; the native codec's footer does, see
- * footer-metrics.ts). One ColumnStats per primitive column, fed its Arrow chunks batch
+ * ../footer-metrics.ts). One ColumnStats per primitive column, fed its Arrow chunks batch
  * after batch. Loops read the typed arrays directly. `columnMetrics` turns a column's counts and
  * extremes, however they were found, into the manifest's form: both ways share it.
  */
