@@ -2,14 +2,16 @@
  * Batches decoded by the native codec, rebuilt as apache-arrow RecordBatches over the decoder's
  * own buffers: no IPC stream on either side, no copy. The addon hands each allocation its arrays
  * lie in as an external ArrayBuffer (V8 frees the Rust memory behind it when it collects the
- * ArrayBuffer, as it frees any other) and a flat description of the layout, documented in
- * native/parquet/src/export.rs: per batch its row count, then per array node, depth first, its
- * length, null count and buffers as (ArrayBuffer index, byte offset, byte length) triples.
+ * ArrayBuffer, as it frees any other, or sooner when a lent batch gives it back: lent-batches.ts)
+ * and a flat description of the layout, documented in native/parquet/src/export.rs: per batch its
+ * row count, then per array node, depth first, its length, null count and buffers as
+ * (ArrayBuffer index, byte offset, byte length) triples.
  *
  * The `Data` built here is what tableFromIPC builds from the same batch (its VectorLoader makes
  * the same makeData calls over Uint8Array views of the message body), over other memory.
  */
 import { DataType, makeData, RecordBatch, Struct, type Data, type Schema } from 'apache-arrow';
+import { markDecoded } from './lent-batches.ts';
 
 /** A decoder's batches as their buffers (RowGroupDecoder.next() in native/parquet/src/reader.rs). */
 export interface NativeColumns {
@@ -82,6 +84,7 @@ function node(r: LayoutReader, type: DataType): Data {
 
 /** The batches of one `next()` result, over its buffers, with `schema` (the decoder's, as tableFromIPC read it). */
 export function batchesFromNative(schema: Schema, columns: NativeColumns): RecordBatch[] {
+  markDecoded(columns.buffers);
   const r = new LayoutReader(columns.layout, columns.buffers);
   const count = r.number();
   const batches: RecordBatch[] = [];

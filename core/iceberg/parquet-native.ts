@@ -119,6 +119,8 @@ export interface ParquetAddon {
   RowGroupDecoder: new (
     footer: NativeFooter, rowGroup: number, leaves: number[] | null, ranges: FetchedRange[], batchRows: number, limit: number | null,
   ) => NativeRowGroupDecoder;
+  /** Detaches ArrayBuffers the decoder handed out (lent-batches.ts); throws on any other value. */
+  detachArrayBuffers(buffers: ArrayBuffer[]): void;
 }
 
 export const ADDON_PATH = fileURLToPath(new URL('../../native/parquet/floe_parquet.node', import.meta.url));
@@ -137,6 +139,7 @@ function load(): { addon: ParquetAddon | null; reason: string } {
   }
   // An addon from an older build may lack what this code calls: better wasm than a TypeError mid-write.
   if (typeof exports.ParquetWriter !== 'function' || typeof exports.parseFooter !== 'function' || typeof exports.RowGroupDecoder !== 'function'
+    || typeof exports.detachArrayBuffers !== 'function'
     || typeof (exports.ParquetWriter.prototype as Partial<NativeParquetWriter>).writeColumns !== 'function') {
     return { addon: null, reason: `${ADDON_PATH} is out of date (rebuild with native/parquet/build.sh)` };
   }

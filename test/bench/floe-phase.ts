@@ -21,7 +21,7 @@ import { trainingDataBatches } from './training-data.ts';
 
 export type PhaseRequest =
   | { phase: 'write'; catalog: CatalogAddress; table: string; rows: number; batchRows: number; ipc?: string; inMemory?: boolean; encodeWorkers?: number }
-  | { phase: 'scan'; catalog: CatalogAddress; table: string }
+  | { phase: 'scan'; catalog: CatalogAddress; table: string; lendBatches?: boolean }
   | { phase: 'preview'; catalog: CatalogAddress; table: string; runs: number; limit: number };
 
 export interface CatalogAddress { uri: string; warehouse: string }
@@ -113,7 +113,7 @@ async function run(req: PhaseRequest): Promise<PhaseResult> {
       const { metadata } = await catalog.loadTable(id);
       let rows = 0;
       let checksum = 0;
-      for await (const batch of scanTable(io(metadata.location), metadata)) {
+      for await (const batch of scanTable(io(metadata.location), metadata, { lendBatches: req.lendBatches })) {
         rows += batch.numRows;
         checksum += sumLongs(batch, 'views_1hr');
       }

@@ -18,6 +18,7 @@ import { DeleteLoader, type FileDeletes } from './delete-apply.ts';
 import { readFileBatches, projectColumns } from './file-batches.ts';
 import { planFileStream, schemaOf, type FileScanTask, type PlanStats } from './plan.ts';
 import { readAhead } from './read-ahead.ts';
+import { decodedBuffers, giveBack } from '../lent-batches.ts';
 
 export { planFileStream, planFiles, schemaOf, emptyPlanStats, type FileScanTask, type PlanOptions, type PlanStats } from './plan.ts';
 export { UnsupportedDeletesError } from './delete-index.ts';
@@ -45,6 +46,14 @@ export interface ScanOptions {
   /** Stop after this many rows. */
   limit?: number;
   batchSize?: number;
+  /**
+   * Lend each batch instead of giving it: once the caller asks for the next batch (or stops), the
+   * memory of the one before goes back to the decoder and every array of it reads as empty. For
+   * callers that are done with a batch within their loop body (counting, summing, checking); it
+   * spares V8 a full garbage collection per 64 MB read. A caller that keeps a batch, a column or
+   * a typed array of it past that point must not set this.
+   */
+  lendBatches?: boolean;
   signal?: AbortSignal;
   /** Filled in by planning: files pruned and planned, delete files applied. */
   stats?: PlanStats;
@@ -86,7 +95,7 @@ export async function* scanTable(io: FileIO, md: TableMetadata, o: ScanOptions =
  */
 export async function* scanFiles(
   io: FileIO, md: TableMetadata, files: Iterable<DataFile | FileScanTask> | AsyncIterable<DataFile | FileScanTask>, schema: Schema,
-  o: Pick<ScanOptions, 'columns' | 'limit' | 'batchSize' | 'signal' | 'filter' | 'caseSensitive'> = {},
+  o: Pick<ScanOptions, 'columns' | 'limit' | 'batchSize' | 'signal' | 'filter' | 'caseSensitive' | 'lendBatches'> = {},
 ): AsyncGenerator<RecordBatch> {
   const fields = projectColumns(schema, o.columns);
   const outSchema = new ArrowSchema(fields.map(arrowFieldFromIceberg));
@@ -122,8 +131,18 @@ export async function* scanFiles(
   const ahead = Number.isFinite(remaining) ? 0 : READ_AHEAD_FILES;
   for await (const batch of readAhead<RecordBatch>(perFile(), ahead, READ_AHEAD_BATCHES)) {
     const rows = Math.min(batch.numRows, remaining);
-    yield rows < batch.numRows ? batch.slice(0, rows) : batch;
+    const out = rows < batch.numRows ? batch.slice(0, rows) : batch;
     remaining -= rows;
+    if (o.lendBatches) {
+      const lent = decodedBuffers(out);
+      try {
+        yield out;
+      } finally {
+        giveBack(lent);
+      }
+    } else {
+      yield out;
+    }
     if (remaining <= 0) return;
   }
 }

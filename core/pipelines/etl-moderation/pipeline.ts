@@ -92,7 +92,8 @@ async function addWindowTables(b: TrainingFeatureBuilder, deps: EtlModerationDep
       const md = table.metadata;
       const what = `window table ${md.location} (${kind})`;
       const reuse = new Map<string, Float64Array>();
-      const rows = await forEachBatch(scanTable(deps.io(md.location), md, { columns: WINDOW_COLUMNS, signal: ctx.signal }), ctx, (batch) => {
+      // Lent: addWindows folds each batch into per-image sums and keeps none of its arrays.
+      const rows = await forEachBatch(scanTable(deps.io(md.location), md, { columns: WINDOW_COLUMNS, lendBatches: true, signal: ctx.signal }), ctx, (batch) => {
         const n = (name: string) => numbersOf(batch, name, what, reuse);
         b.addWindows(kind, stringsOf(batch, 'image_id', what), n('window_start'), n('window_end'), n('event_count'));
       });

@@ -84,7 +84,8 @@ async function verifyTraining(config: VerifyConfig, deps: { io: FileIOFor }, fou
   const io = deps.io(md.location);
   try {
     const stats = new TrainingStatsCollector(plan, config.decisionPointsMinutes);
-    for await (const batch of scanTable(io, md, { columns: plan.read, signal: ctx.signal })) {
+    // Lent batches: the collectors count and copy out what they keep (image ids as strings).
+    for await (const batch of scanTable(io, md, { columns: plan.read, lendBatches: true, signal: ctx.signal })) {
       stats.add(batch);
       ctx.advance?.(batch.numRows);
     }
@@ -116,7 +117,7 @@ function eventCountProblem(md: TableMetadata): string | null {
 async function badWindowExamples(io: ReturnType<FileIOFor>, md: TableMetadata, limit: number, signal?: AbortSignal): Promise<Record<string, JsonValue>[]> {
   const fields = schemaOf(md, resolveSnapshot(md)).fields.filter((f) => ['image_id', 'window_start', EVENT_COUNT].includes(f.name));
   const out: Record<string, JsonValue>[] = [];
-  for await (const batch of scanTable(io, md, { columns: fields.map((f) => f.name), signal })) {
+  for await (const batch of scanTable(io, md, { columns: fields.map((f) => f.name), lendBatches: true, signal })) {
     const counts = numbersOf(columnData(batch, EVENT_COUNT)!)!; // eventCountProblem made sure it is a number
     for (let i = 0; i < batch.numRows && out.length < limit; i++) {
       const c = counts(i);
@@ -136,7 +137,7 @@ async function verifyWindows(kind: WindowKind, config: VerifyConfig, deps: { io:
   const countsProblem = eventCountProblem(md);
   try {
     const collector = new WindowStatsCollector(countsProblem === null);
-    for await (const batch of scanTable(io, md, { columns: countsProblem ? [] : [EVENT_COUNT], signal: ctx.signal })) {
+    for await (const batch of scanTable(io, md, { columns: countsProblem ? [] : [EVENT_COUNT], lendBatches: true, signal: ctx.signal })) {
       collector.add(batch);
       ctx.advance?.(batch.numRows);
     }
