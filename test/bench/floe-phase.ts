@@ -6,23 +6,28 @@
  * Prints one JSON line (PhaseResult) on stdout.
  */
 import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RecordBatchReader, tableFromIPC, type RecordBatch } from 'apache-arrow';
 import { SqlCatalog } from '../../core/iceberg/catalog/sql-catalog.ts';
-import { PostgresDriver } from '../../core/iceberg/catalog/sql-driver.ts';
+import { PostgresDriver, SqliteDriver } from '../../core/iceberg/catalog/sql-driver.ts';
 import { parseIdentifier } from '../../core/iceberg/catalog/catalog.ts';
-import { scanTable } from '../../core/iceberg/read/scan.ts';
+import { planFiles, resolveSnapshot, scanTable } from '../../core/iceberg/read/scan.ts';
 import { writeTable } from '../../core/iceberg/write/commit.ts';
 import { encoderStatus, type EncoderStatus } from '../../core/iceberg/write/encode-pool.ts';
 import type { FileIO } from '../../core/io/file-io.ts';
 import { fileIOFor, releaseFileIOs } from '../../core/io/resolve-file-io.ts';
 import { s3Config } from '../integration/iceberg/catalogs.ts';
 import { PhaseMeter, type RssPeak } from './phase-meter.ts';
-import { trainingDataBatches } from './training-data.ts';
+import { TRAINING_DATA_SCHEMA, trainingDataBatches } from './training-data.ts';
 
 export type PhaseRequest =
   | { phase: 'write'; catalog: CatalogAddress; table: string; rows: number; batchRows: number; ipc?: string; inMemory?: boolean; encodeWorkers?: number }
   | { phase: 'scan'; catalog: CatalogAddress; table: string; lendBatches?: boolean }
-  | { phase: 'preview'; catalog: CatalogAddress; table: string; runs: number; limit: number };
+  | { phase: 'preview'; catalog: CatalogAddress; table: string; runs: number; limit: number }
+  /** The store alone: GET every data file of `table`, then PUT the same bytes back (as the writer, two at a time). */
+  | { phase: 'store'; catalog: CatalogAddress; table: string }
+  /** The encoding alone: the write phase's rows appended to a table in a local folder (SQLite catalog), no S3. */
+  | { phase: 'encode'; table: string; ipc: string; dir: string };
 
 export interface CatalogAddress { uri: string; warehouse: string }
 
@@ -45,6 +50,9 @@ export interface PhaseResult {
   checksum?: number;
   /** preview: wall time of each run (load table + plan + read), ms. */
   runsMs?: number[];
+  /** store: time to GET every data file, and to PUT the same bytes back, ms. */
+  getMs?: number;
+  putMs?: number;
 }
 
 /** A FileIO that counts requests and bytes, to say what a phase cost the store. */
@@ -86,7 +94,19 @@ async function* ipcBatches(path: string): AsyncGenerator<RecordBatch> {
   }
 }
 
+/** Runs `work` on every item, `width` at a time. */
+async function inParallel<T>(items: T[], width: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await work(items[i]!, i);
+    }
+  }));
+}
+
 async function run(req: PhaseRequest): Promise<PhaseResult> {
+  if (req.phase === 'encode') return encodeOnly(req);
   const counts: IoCounts = { gets: 0, bytesRead: 0, puts: 0, bytesWritten: 0 };
   const s3 = s3Config();
   const io = (location: string) => counting(fileIOFor(location, s3), counts);
@@ -106,6 +126,21 @@ async function run(req: PhaseRequest): Promise<PhaseResult> {
         wallMs, rows: Number(result.records), ...await meter.stop(), io: counts, generateMs: spent.ms,
         dataFiles: result.dataFiles, dataBytes: Number(result.bytes), encoder: encoderStatus(),
       };
+    }
+    if (req.phase === 'store') {
+      const { metadata } = await catalog.loadTable(id);
+      const fileIo = io(metadata.location);
+      const files = (await planFiles(fileIo, metadata, resolveSnapshot(metadata))).map((t) => t.file.filePath);
+      const meter = new PhaseMeter();
+      const bodies: Uint8Array[] = [];
+      const t0 = performance.now();
+      await inParallel(files, 2, async (path, i) => { bodies[i] = await fileIo.read(path); });
+      const t1 = performance.now();
+      const probes = files.map((_, i) => `${metadata.location}/store-probe/${i}.bin`);
+      await inParallel(bodies, 2, (bytes, i) => fileIo.write(probes[i]!, bytes));
+      const t2 = performance.now();
+      await fileIo.delete(probes);
+      return { wallMs: t2 - t0, getMs: t1 - t0, putMs: t2 - t1, rows: 0, ...await meter.stop(), io: counts };
     }
     if (req.phase === 'scan') {
       const meter = new PhaseMeter();
@@ -134,6 +169,24 @@ async function run(req: PhaseRequest): Promise<PhaseResult> {
   } finally {
     await catalog.close();
     releaseFileIOs();
+  }
+}
+
+/** The write phase's rows appended to a fresh table in a local folder: what encoding costs without the store. */
+async function encodeOnly(req: Extract<PhaseRequest, { phase: 'encode' }>): Promise<PhaseResult> {
+  const loaded = tableFromIPC(await readFile(req.ipc)).batches;
+  const catalog = new SqlCatalog({ name: 'local', driver: new SqliteDriver(join(req.dir, 'catalog.db')), warehouse: `file://${req.dir}/warehouse`, io: (l) => fileIOFor(l, {}) });
+  const id = parseIdentifier(req.table);
+  try {
+    await catalog.createNamespace(id.namespace);
+    await catalog.createTable(id, { schema: TRAINING_DATA_SCHEMA });
+    const meter = new PhaseMeter();
+    const t0 = performance.now();
+    const result = await writeTable(catalog, id, (l) => fileIOFor(l, {}), loaded, { mode: 'append' });
+    const wallMs = performance.now() - t0;
+    return { wallMs, rows: Number(result.records), ...await meter.stop(), io: { gets: 0, bytesRead: 0, puts: 0, bytesWritten: 0 }, dataFiles: result.dataFiles, dataBytes: Number(result.bytes), encoder: encoderStatus() };
+  } finally {
+    await catalog.close();
   }
 }
 

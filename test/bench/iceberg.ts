@@ -15,7 +15,7 @@
  * A benchmark, not a test: it prints figures and fails only when something does not work.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -105,6 +105,8 @@ interface Measured {
   runsMs?: number[];
   generateMs?: number;
   inputBytes?: number;
+  getMs?: number;
+  putMs?: number;
 }
 
 // ---- running phases -----------------------------------------------------------------------------
@@ -251,6 +253,7 @@ async function main(): Promise<void> {
     const tables = ['floe_append', 'pyiceberg_append', 'preview_one_commit', 'preview_commit_per_file'];
     for (const t of tables) await c.catalog.createTable({ namespace: ns, name: t }, { schema: TRAINING_DATA_SCHEMA });
 
+    let store: Measured | undefined;
     if (only.has('write')) {
       process.stderr.write(`generating ${int(rows)} rows into ${ipcPath} ...\n`);
       const ipc = await writeIpcFile(ipcPath);
@@ -263,10 +266,19 @@ async function main(): Promise<void> {
         ...(floeInput === 'generate' ? {} : { ipc: ipcPath, inMemory: floeInput === 'memory' }),
       }));
       const pyWrite = await measure('PyIceberg append', () => pyiceberg<PhaseReport>(c, 'append', { table: name('pyiceberg_append'), ipc: ipcPath }));
+      // The machine's limits in the same run: the encoding without the store, the store without the encoding.
+      const localDir = mkdtempSync(join(tmpdir(), 'floe-bench-local-'));
+      const encodeOnly = await measure('Floe writeTable, local folder (no S3)', () => floe({ phase: 'encode', table: name('encode_only'), ipc: ipcPath, dir: localDir }));
+      rmSync(localDir, { recursive: true, force: true });
+      const pyLocalDir = mkdtempSync(join(tmpdir(), 'floe-bench-local-'));
+      const pyEncodeOnly = await measure('PyIceberg append, local folder (no S3)', () => pyiceberg<PhaseReport>(c, 'append_local', { ipc: ipcPath, dir: pyLocalDir }));
+      rmSync(pyLocalDir, { recursive: true, force: true });
       rmSync(ipcPath, { force: true });
+      store = await measure('S3 alone: GET then PUT of Floe\'s data files', () => floe({ phase: 'store', catalog: address, table: name('floe_append') }));
+      const storeBytes = store.io?.bytesRead ?? 0;
       printTable(`Write: append ${int(rows)} rows in one snapshot`,
         ['', 'wall s', 'rows/s', 'data files', 'MB written', ...RSS_HEADER, ...LOAD_HEADER],
-        [floeWrite, pyWrite].map((m) => [m.what, fixed(m.wallMs / 1000, 2), int(m.rows / (m.wallMs / 1000)), String(m.dataFiles ?? ''), mb(m.dataBytes), ...rssCells(m), ...loadCells(m)]),
+        [floeWrite, pyWrite, encodeOnly, pyEncodeOnly].map((m) => [m.what, fixed(m.wallMs / 1000, 2), int(m.rows / (m.wallMs / 1000)), String(m.dataFiles ?? ''), mb(m.dataBytes), ...rssCells(m), ...loadCells(m)]),
         [
           (floeInput === 'memory'
             ? 'Both start with the whole table in memory, loaded from the same Arrow IPC file before the clock starts; '
@@ -277,6 +289,10 @@ async function main(): Promise<void> {
           `Floe's Parquet encoding: ${encoderText(floeWrite.encoder)}.`,
           `PyIceberg's start RSS is that input table (${mb(pyWrite.inputBytes)} MB of Arrow data) plus the interpreter.`,
           `Floe's store traffic: ${floeWrite.io?.puts} PUTs, ${mb(floeWrite.io?.bytesWritten)} MB.`,
+          `The machine's limit, same run: the store alone PUTs those ${mb(storeBytes)} MB (two at a time, Floe's S3 client) in `
+            + `${fixed((store.putMs ?? 0) / 1000, 2)} s; without the store (the last two lines: the same appends to a local folder) `
+            + `Floe takes ${fixed(encodeOnly.wallMs / 1000, 2)} s (${fixed(encodeOnly.cpuMs / 1000, 2)} s of CPU) and PyIceberg `
+            + `${fixed(pyEncodeOnly.wallMs / 1000, 2)} s (${fixed(pyEncodeOnly.cpuMs / 1000, 2)} s of CPU), on ${availableParallelism()} cores.`,
         ]);
     }
 
@@ -296,6 +312,7 @@ async function main(): Promise<void> {
           'Floe and to_arrow_batch_reader stream batches (counted, one column summed, then dropped); to_arrow() holds the whole table.',
           'lendBatches: each batch\'s memory goes back to the decoder when the next is asked for, instead of waiting for V8\'s collector.',
           `Floe's store traffic: ${scans.filter((m) => m.io).map((m) => `${m.io!.gets} GETs / ${mb(m.io!.bytesRead)} MB`).join(' and ')}.`,
+          ...(store ? [`The machine's limit, same run: the store alone GETs Floe's ${mb(store.io?.bytesRead)} MB of data files (two at a time, Floe's S3 client) in ${fixed((store.getMs ?? 0) / 1000, 2)} s.`] : []),
         ]);
     }
 

@@ -8,6 +8,8 @@ Usage: python iceberg_bench.py <command> <json args>; prints one JSON object on 
                                                        times load_table + scan().to_arrow() (or
                                                        to_arrow_batch_reader(), batch by batch)
   preview  {"table": "ns.t", "runs": 7, "limit": 100}  times load_table + scan(limit=...).to_arrow()
+  append_local {"ipc": "/path.arrow", "dir": "/tmp/x"}  as append, to a new table of a SQLite catalog
+                                                       with its warehouse in that local folder (no S3)
 Catalog and S3 settings from the environment, as test/services/pyiceberg/smoke.py reads them.
 
 CPU time and peak RSS are measured as the Node side does (test/bench/phase-meter.ts): a thread
@@ -94,13 +96,27 @@ def versions(_catalog, _args):
     return {"python": sys.version.split()[0], "pyiceberg": pyiceberg.__version__, "pyarrow": pa.__version__}
 
 
-def append(catalog, args):
+def read_input(path):
     # The input in memory first, as a DataFrame would be: PyIceberg's append takes a whole table.
-    with pa.OSFile(args["ipc"], "rb") as f:
+    with pa.OSFile(path, "rb") as f:
         data = ipc.open_file(f).read_all()
     # Field ids in the Arrow metadata are Floe's business; PyIceberg matches columns by name.
     plain = pa.schema([field.remove_metadata() for field in data.schema])
-    data = data.cast(plain)
+    return data.cast(plain)
+
+
+def append_local(_catalog, args):
+    from pyiceberg.catalog.sql import SqlCatalog
+
+    local = SqlCatalog("local", uri=f"sqlite:///{args['dir']}/catalog.db", warehouse=f"file://{args['dir']}/warehouse")
+    local.create_namespace("bench")
+    data = read_input(args["ipc"])
+    local.create_table("bench.encode_only", schema=data.schema)
+    return append(local, {"table": "bench.encode_only"}, data)
+
+
+def append(catalog, args, data=None):
+    data = read_input(args["ipc"]) if data is None else data
     meter = PhaseMeter()
     t0 = time.perf_counter()
     table = catalog.load_table(args["table"])
@@ -150,6 +166,6 @@ def preview(catalog, args):
 
 if __name__ == "__main__":
     command, raw = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "{}"
-    commands = {"versions": versions, "append": append, "scan": scan, "preview": preview}
-    catalog = catalog_from_env() if command != "versions" else None
+    commands = {"versions": versions, "append": append, "append_local": append_local, "scan": scan, "preview": preview}
+    catalog = catalog_from_env() if command not in ("versions", "append_local") else None
     print(json.dumps(commands[command](catalog, json.loads(raw))))
