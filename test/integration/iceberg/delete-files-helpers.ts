@@ -29,13 +29,28 @@ export interface JavaResult {
   rows?: CanonicalRow[];
 }
 
-/** Commits each entry as one Java RowDelta on the table of the SQLite catalog `c`, then reads the table if asked. */
-export async function javaDeletes(c: CatalogUnderTest, table: string, commits: JavaCommit[], read = true): Promise<JavaResult> {
-  if (!c.py.uri.startsWith('sqlite:///')) throw new Error('the Java delete writer opens SQLite catalogs only (it has no S3 FileIO)');
-  const args = {
-    catalog: { uri: `jdbc:sqlite:file:${c.py.uri.slice('sqlite:///'.length)}`, warehouse: c.py.warehouse },
-    table, commits, read,
+/** Java's JdbcCatalog properties for the catalog PyIceberg opens as `c.py` (SQLite file, or Postgres with S3FileIO). */
+function javaCatalog(c: CatalogUnderTest): { uri: string; warehouse: string; properties: Record<string, string> } {
+  if (c.py.uri.startsWith('sqlite:///')) return { uri: `jdbc:sqlite:file:${c.py.uri.slice('sqlite:///'.length)}`, warehouse: c.py.warehouse, properties: {} };
+  const url = new URL(c.py.uri);
+  const s3 = c.io.s3;
+  if (!url.protocol.startsWith('postgres') || !s3?.endpoint || !s3.accessKeyId || !s3.secretAccessKey) {
+    throw new Error(`the Java delete writer opens SQLite catalogs or Postgres ones with an S3 warehouse, not ${url.protocol}`);
+  }
+  return {
+    uri: `jdbc:postgresql://${url.host}${url.pathname}`,
+    warehouse: c.py.warehouse,
+    properties: {
+      'jdbc.user': decodeURIComponent(url.username), 'jdbc.password': decodeURIComponent(url.password),
+      'io-impl': 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint': s3.endpoint, 's3.path-style-access': 'true',
+      's3.access-key-id': s3.accessKeyId, 's3.secret-access-key': s3.secretAccessKey, 'client.region': s3.region ?? 'us-east-1',
+    },
   };
+}
+
+/** Commits each entry as one Java RowDelta on the table of catalog `c`, then reads the table if asked. */
+export async function javaDeletes(c: CatalogUnderTest, table: string, commits: JavaCommit[], read = true): Promise<JavaResult> {
+  const args = { catalog: javaCatalog(c), table, commits, read };
   // Through a file: thousands of deletes would pass the argument list's size limit.
   const dir = await mkdtemp(join(tmpdir(), 'floe-java-deletes-'));
   try {

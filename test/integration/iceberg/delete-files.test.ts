@@ -14,7 +14,7 @@ import type { Schema, TableMetadata } from '../../../core/iceberg/spec/types.ts'
 import { writeTable } from '../../../core/iceberg/write/commit.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
 import { canonicalBatchRows, canonicalRows, sortedRows, type CanonicalRow } from './canonical-values.ts';
-import { sqliteLocalCatalog, type CatalogUnderTest } from './catalogs.ts';
+import { postgresS3Catalog, sqliteLocalCatalog, type CatalogUnderTest } from './catalogs.ts';
 import { javaDeletes } from './delete-files-helpers.ts';
 import { python } from './scan-filter-helpers.ts';
 import { batchOf, collectBatches } from './table-batches.ts';
@@ -175,5 +175,38 @@ describe('delete files written by Iceberg Java, applied by Floe\'s scan (SQLite 
     const scan = floeRows(after);
     await expect(scan).rejects.toThrow(UnsupportedDeletesError);
     await expect(floeRows(after)).rejects.toThrow(/AVRO delete file .*\.avro; Floe reads Parquet delete files/);
+  });
+});
+
+describe('delete files written by Iceberg Java on the test bed\'s S3 (Postgres catalog, S3FileIO)', () => {
+  let c: CatalogUnderTest;
+  const io = (l: string) => fileIOFor(l, c.io);
+  beforeAll(async () => {
+    c = await postgresS3Catalog();
+    await ensureNamespace(c.catalog, ['deletes']);
+  });
+  afterAll(() => c?.catalog.close());
+
+  it('applies position and equality deletes Java wrote to S3 on files Floe and PyIceberg wrote there, as Java reads them', async () => {
+    const id = { namespace: ['deletes'], name: 'on_s3' };
+    await c.catalog.createTable(id, { schema, spec: daySpec });
+    await writeTable(c.catalog, id, io, [batchOf(schema, Array.from({ length: 12 }, (_, i) => row(i + 1, `img-${i % 3}`, i % 2, i)))], { mode: 'append' });
+    await python('scan_filter.py', c.py, 'append', { table: 'deletes.on_s3', rows: canonical(Array.from({ length: 8 }, (_, i) => row(101 + i, `img-${i % 3}`, 1, i))) });
+    const md = (await c.catalog.loadTable(id)).metadata;
+    const tasks = await planFiles(io(md.location), md, resolveSnapshot(md));
+    expect(tasks.every((t) => t.file.filePath.startsWith('s3://'))).toBe(true);
+    const java = await javaDeletes(c, 'deletes.on_s3', [{
+      positionDeletes: tasks.map((t) => ({ file: t.file.filePath, pos: 1 })),
+      equalityDeletes: { columns: ['image_id', 'window_start'], rows: canonical([row(5, 'img-1', 0, 4), row(104, 'img-0', 1, 3)]).map(({ image_id, window_start }) => ({ image_id, window_start })) },
+    }]);
+    expect(java.commits[0]!.deleteFiles.length).toBeGreaterThanOrEqual(2);
+    expect(java.commits[0]!.deleteFiles.every((f) => f.startsWith('s3://'))).toBe(true);
+    const after = (await c.catalog.loadTable(id)).metadata;
+    const floe = canonicalBatchRows(schema, await collectBatches(scanTable(io(after.location), after)));
+    expect(floe.length).toBe(20 - tasks.length - 2);
+    expect(sorted(floe)).toBe(sorted(java.rows!));
+    const lent: CanonicalRow[] = [];
+    for await (const batch of scanTable(io(after.location), after, { lendBatches: true })) lent.push(...canonicalBatchRows(schema, [batch]));
+    expect(sorted(lent)).toBe(sorted(java.rows!));
   });
 });

@@ -1,7 +1,8 @@
 // Apache Iceberg's Java library as the independent writer of merge-on-read deletes, for Floe's
 // delete-file tests (PyIceberg 0.12 writes only copy-on-write deletes). Run by java-deletes.sh:
 //   java DeleteWriter '<json>' | @<file holding the json>
-// It opens the same SQL catalog file Floe and PyIceberg use (JdbcCatalog on SQLite), commits each
+// It opens the same SQL catalog Floe and PyIceberg use (JdbcCatalog on the SQLite file, or on the
+// Postgres database with S3FileIO, as "catalog"'s "properties" say), commits each
 // entry of "commits" as one RowDelta (new data files, position deletes, equality deletes; delete
 // files in Parquet unless "deleteFormat" says avro), then prints one JSON object: the files it
 // wrote per commit and, with "read": true, the table's rows as Java's generic reader returns them
@@ -64,6 +65,7 @@ public class DeleteWriter {
     Map<String, String> props = new LinkedHashMap<>();
     props.put("uri", in.get("catalog").get("uri").asText());
     props.put("warehouse", in.get("catalog").get("warehouse").asText());
+    in.get("catalog").path("properties").fields().forEachRemaining((e) -> props.put(e.getKey(), e.getValue().asText()));
     catalog.initialize(in.get("catalog").path("name").asText("gourmetgram"), props);
     Table table = catalog.loadTable(TableIdentifier.parse(in.get("table").asText()));
 
