@@ -197,7 +197,7 @@ describe('delete files written by Iceberg Java on the test bed\'s S3 (Postgres c
     expect(tasks.every((t) => t.file.filePath.startsWith('s3://'))).toBe(true);
     const java = await javaDeletes(c, 'deletes.on_s3', [{
       positionDeletes: tasks.map((t) => ({ file: t.file.filePath, pos: 1 })),
-      equalityDeletes: { columns: ['image_id', 'window_start'], rows: canonical([row(5, 'img-1', 0, 4), row(104, 'img-0', 1, 3)]).map(({ image_id, window_start }) => ({ image_id, window_start })) },
+      equalityDeletes: { columns: ['image_id', 'window_start'], rows: canonical([row(5, 'img-1', 0, 4), row(104, 'img-0', 1, 3)]).map((r) => ({ image_id: r.image_id!, window_start: r.window_start! })) },
     }]);
     expect(java.commits[0]!.deleteFiles.length).toBeGreaterThanOrEqual(2);
     expect(java.commits[0]!.deleteFiles.every((f) => f.startsWith('s3://'))).toBe(true);
