@@ -93,3 +93,29 @@ pub fn detach_array_buffers(env: napi::Env, buffers: Vec<napi::Unknown>) -> Resu
     }
     Ok(())
 }
+
+// mimalloc's options (mimalloc.h of mimalloc 3.3, the version Cargo.lock pins through libmimalloc-sys
+// 0.1.49) and their defaults (its options.c), checked before anything is set.
+const MI_OPTION_PURGE_DELAY: std::os::raw::c_int = 15; // default 1000 (ms)
+const MI_OPTION_ALLOW_THP: std::os::raw::c_int = 43; // default 1 on Linux
+
+extern "C" {
+    fn mi_option_get(option: std::os::raw::c_int) -> std::os::raw::c_long;
+    fn mi_option_set(option: std::os::raw::c_int, value: std::os::raw::c_long);
+}
+
+/// Stops mimalloc asking the kernel for transparent huge pages on the memory it maps from now on
+/// (only its own `madvise`: the rest of the process keeps the system's setting). Each batch encoded
+/// or decoded touches fresh memory, and every first touch of a huge page zeroes 2 MB: a tenth of a
+/// 10M-row append's CPU, and of a scan's. Measured with and without on 2 cores: the append 8%
+/// faster, scans within noise either way. Skipped if the option table is not the one expected
+/// (both defaults must read as documented), or if the MIMALLOC_ALLOW_THP variable set it already.
+#[napi_derive::module_init]
+fn no_huge_pages_for_batches() {
+    // SAFETY: plain option accessors, called once when the addon loads.
+    unsafe {
+        if mi_option_get(MI_OPTION_PURGE_DELAY) == 1000 && mi_option_get(MI_OPTION_ALLOW_THP) == 1 && std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+            mi_option_set(MI_OPTION_ALLOW_THP, 0);
+        }
+    }
+}
