@@ -13,7 +13,7 @@ import { scanFiles } from '../read/scan.ts';
 import { FileContent, type DataFile, type TableMetadata } from '../spec/types.ts';
 import { CommitAbandonedError, CommitRetriesExhaustedError, commitWithRetry, type RetryOptions } from '../write/commit.ts';
 import { DataFileWriter } from '../write/data-file-writer.ts';
-import { branchSnapshot, currentSchema, defaultSpec, snapshotManifests } from '../write/snapshot-producer.ts';
+import { branchSnapshot, currentSchema, defaultSpec, requireFormatV2, snapshotManifests } from '../write/snapshot-producer.ts';
 import { partitionKey, planRewriteGroups, type RewriteCandidate, type RewriteGroup } from './rewrite-plan.ts';
 import { produceRewrite, RewriteInvalidatedError } from './rewrite-snapshot.ts';
 import { isLive, mapLimit, readManifestEntries } from './table-files.ts';
@@ -56,7 +56,7 @@ export async function rewriteDataFiles(
 ): Promise<RewriteDataFilesResult> {
   const table = formatIdentifier(id);
   const md = (await catalog.loadTable(id)).metadata;
-  if (md['format-version'] !== 2) throw new Error(`${table} is a v${md['format-version']} table; Floe compacts v2 tables only`);
+  requireFormatV2(md, table, 'Compacting');
   const schema = currentSchema(md);
   const spec = defaultSpec(md);
   const tableIo = io(md.location);

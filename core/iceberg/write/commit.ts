@@ -9,7 +9,7 @@ import { formatIdentifier, type Catalog, type LoadedTable, type TableIdentifier 
 import type { FileIOFor } from '../catalog/metadata-files.ts';
 import { CommitConflictError } from '../spec/table-updates.ts';
 import { DataFileWriter } from './data-file-writer.ts';
-import { currentSchema, defaultSpec, produceAppend, produceReplaceAll, type SnapshotChanges } from './snapshot-producer.ts';
+import { currentSchema, defaultSpec, produceAppend, produceReplaceAll, requireFormatV2, type SnapshotChanges } from './snapshot-producer.ts';
 
 export interface RetryOptions {
   maxAttempts?: number;
@@ -104,6 +104,7 @@ export async function writeTable(
 ): Promise<WriteResult> {
   const start = await catalog.loadTable(id);
   const md = start.metadata;
+  requireFormatV2(md, formatIdentifier(id), 'Writing to');
   const schemaId = md['current-schema-id'];
   const specId = md['default-spec-id'];
   const writer = new DataFileWriter({

@@ -62,6 +62,20 @@ export async function snapshotManifests(io: FileIO, snapshot: Snapshot | undefin
   return readManifestList(await io.read(snapshot['manifest-list']));
 }
 
+/**
+ * Floe writes v2 manifests and snapshots. In a v1 table they would lack fields v1 readers require;
+ * in a v3 table, the row lineage v3 readers rely on. Either way other engines would misread the
+ * table, so a write to one stops here, before anything is written.
+ */
+export function requireFormatV2(md: TableMetadata, table: string, what: string): void {
+  const v = md['format-version'];
+  if (v === 2) return;
+  const how = v === 1
+    ? 'upgrade it to v2 first (Spark: ALTER TABLE ... SET TBLPROPERTIES (\'format-version\'=\'2\'); PyIceberg: table.transaction().upgrade_table_version(2)), then run again'
+    : 'write to it with an engine that writes v3 (Iceberg Java 1.8 or later), or point Floe at a v2 table';
+  throw new Error(`${what} ${table}: the table is Iceberg format v${v}, and Floe writes v2 tables only; ${how}.`);
+}
+
 /** Adds data files to the table's current contents. */
 export function produceAppend(io: FileIO, md: TableMetadata, added: DataFile[], o: ProduceOptions = {}): Promise<SnapshotChanges> {
   return produce(io, md, 'append', added, false, o);
@@ -73,6 +87,7 @@ export function produceReplaceAll(io: FileIO, md: TableMetadata, added: DataFile
 }
 
 async function produce(io: FileIO, md: TableMetadata, operation: SnapshotOperation, added: DataFile[], replace: boolean, o: ProduceOptions): Promise<SnapshotChanges> {
+  requireFormatV2(md, md.location, 'Committing to');
   const branch = o.branch ?? 'main';
   const parent = branchSnapshot(md, branch);
   const snapshotId = newSnapshotId();

@@ -6,7 +6,8 @@ Usage: python pyiceberg_cli.py <command> <json args>; prints one JSON object.
                                                  typed_value gives them, unsorted), and the rows of
                                                  a scan per filter of filters[table]: {"column",
                                                  "op": eq|is_null|not_null|is_nan, "value"}
-  create   {"table": "ns.t", "partitioned": bool} a PyIceberg-made table with three rows appended
+  create   {"table": "ns.t", "partitioned": bool, "formatVersion"?: 1 or 2}
+                                                 a PyIceberg-made table with three rows appended
   append   {"table": "ns.t", "rows": [...]}       appends rows (values as JSON; times as ISO strings)
   namespaces {}                                   list of namespaces
   inspect  {"table": "ns.t", "snapshot_id": "..."} table.inspect's snapshots, history, refs, manifests
@@ -168,7 +169,8 @@ def create(catalog, args):
     ident = args["table"]
     catalog.create_namespace_if_not_exists(ident.rsplit(".", 1)[0])
     spec = SPEC if args.get("partitioned") else UNPARTITIONED_PARTITION_SPEC
-    table = catalog.create_table(ident, schema=SCHEMA, partition_spec=spec)
+    properties = {"format-version": str(args["formatVersion"])} if args.get("formatVersion") else {}
+    table = catalog.create_table(ident, schema=SCHEMA, partition_spec=spec, properties=properties)
     table.append(ROWS)
     return describe(catalog, args)
 
