@@ -70,8 +70,22 @@ export function takeData(data: Data, indices: Int32Array): Data {
     const stride = data.stride;
     const ArrayType = values.constructor as new (n: number) => Int32Array;
     const out = new ArrayType(length * stride);
-    if (stride === 1) for (let j = 0; j < length; j++) out[j] = values[indices[j]!]!;
-    else for (let j = 0; j < length; j++) out.set(values.subarray(indices[j]! * stride, (indices[j]! + 1) * stride), j * stride);
+    if (stride === 1 && values.BYTES_PER_ELEMENT === 8) {
+      // 64-bit values as pairs of 32-bit words: until V8 optimizes the loop, reading a BigInt64Array
+      // element makes a bigint (the first takes of 100k rows ran 10x slower), and a Float64Array round
+      // trip through a JS number need not keep a NaN's payload bits.
+      const from = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+      const to = new Int32Array(out.buffer, out.byteOffset, length * 2);
+      for (let j = 0; j < length; j++) {
+        const i = 2 * indices[j]!;
+        to[2 * j] = from[i]!;
+        to[2 * j + 1] = from[i + 1]!;
+      }
+    } else if (stride === 1) {
+      for (let j = 0; j < length; j++) out[j] = values[indices[j]!]!;
+    } else {
+      for (let j = 0; j < length; j++) out.set(values.subarray(indices[j]! * stride, (indices[j]! + 1) * stride), j * stride);
+    }
     return makeData({ ...common, data: out } as never);
   }
   throw new Error(`Selecting rows of an Arrow ${String(type)} column is not supported`);
