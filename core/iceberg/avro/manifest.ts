@@ -34,7 +34,8 @@ export interface ManifestMetadata {
   schema: Schema;
   spec: PartitionSpec;
   specId: number;
-  formatVersion: FormatVersion;
+  /** Floe writes v1 and v2 manifests; it reads v3 ones too (their new fields are not used). */
+  formatVersion: FormatVersion | 3;
   content: ManifestContent;
 }
 
@@ -192,7 +193,7 @@ function manifestMetadata(meta: Record<string, string>): ManifestMetadata {
   // v1 specs may lack field ids: Java assigned 1000, 1001... in order.
   const fields = rawFields.map((f, i) => ({ ...f, 'field-id': f['field-id'] ?? 1000 + i }));
   const formatVersion = Number(meta['format-version'] ?? '1');
-  if (formatVersion !== 1 && formatVersion !== 2) throw new Error(`manifest format-version ${formatVersion} is not supported (Floe reads 1 and 2)`);
+  if (formatVersion !== 1 && formatVersion !== 2 && formatVersion !== 3) throw new Error(`manifest format-version ${formatVersion} is not supported (Floe reads 1 to 3)`);
   if (meta['schema-id'] !== undefined && schema['schema-id'] === undefined) schema['schema-id'] = Number(meta['schema-id']);
   return {
     schema,

@@ -85,6 +85,11 @@ function toTableBatch(target: ArrowSchema, fields: NestedField[], wanted: (strin
     const targetField = target.fields[i] as Field;
     if (name === undefined) {
       if (f.required) throw new Error(`Data file ${path} has no column for required field "${f.name}" (id ${f.id})`);
+      // A v3 column added with a default reads as that default in older files, not as null.
+      const initial = (f as { 'initial-default'?: unknown })['initial-default'];
+      if (initial !== undefined && initial !== null) {
+        throw new Error(`Data file ${path} predates column "${f.name}" (id ${f.id}), whose rows there read as its initial default (a v3 feature Floe does not read yet); project the columns without it`);
+      }
       return makeData({ type: targetField.type, length: batch.numRows, nullCount: batch.numRows, nullBitmap: new Uint8Array(Math.ceil(batch.numRows / 8)) } as never);
     }
     const column = batch.getChild(name);

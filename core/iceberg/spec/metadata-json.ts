@@ -43,8 +43,9 @@ export function parseTableMetadata(text: string, location = '(metadata)'): Table
   }
   if (raw === null || typeof raw !== 'object') throw new MetadataParseError(location, 'not a JSON object');
   const version = raw['format-version'];
-  if (version !== 1 && version !== 2) {
-    throw new MetadataParseError(location, `format-version ${String(version)} is not supported (Floe reads 1 and 2)`);
+  // v3 is read (browsing, previews, verify) but never written: table-updates.ts refuses commits to it.
+  if (version !== 1 && version !== 2 && version !== 3) {
+    throw new MetadataParseError(location, `format-version ${String(version)} is not supported (Floe reads 1 to 3)`);
   }
   for (const key of ['table-uuid', 'location'] as const) {
     if (typeof raw[key] !== 'string') throw new MetadataParseError(location, `missing "${key}"`);

@@ -93,6 +93,11 @@ export function emptyMetadata(location: string): TableMetadata {
 
 /** Applies updates to a copy of `base`. Invalid updates throw with the reason. */
 export function applyUpdates(base: TableMetadata, updates: TableUpdate[], nowMs = Date.now()): TableMetadata {
+  // v3 metadata carries row lineage (next-row-id, each snapshot's first row id) that these updates
+  // do not maintain: Floe reads v3 tables and leaves changing them to engines that write v3.
+  if (base['format-version'] >= 3) {
+    throw new Error(`Table ${base.location} is Iceberg format v${base['format-version']}: Floe reads it but does not change it; use an engine that writes v3 (Iceberg Java 1.8 or later)`);
+  }
   const md: TableMetadata = structuredClone(base);
   let lastAddedSchemaId: number | undefined;
   let lastAddedSpecId: number | undefined;

@@ -111,7 +111,7 @@ export interface MetadataLogEntry {
 }
 
 export interface TableMetadata {
-  'format-version': 1 | 2;
+  'format-version': 1 | 2 | 3;
   'table-uuid': string;
   location: string;
   'last-sequence-number': bigint;

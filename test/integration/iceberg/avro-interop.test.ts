@@ -252,7 +252,7 @@ describe('Avro manifests: interop with PyIceberg 0.12', () => {
       const rewritten: ManifestFile[] = [];
       for (const [i, m] of readManifestList(await read(original.manifest_list)).entries()) {
         const { entries, metadata } = readManifest(await read(m.manifestPath));
-        const bytes = writeManifest({ ...metadata, snapshotId: m.addedSnapshotId, entries });
+        const bytes = writeManifest({ ...metadata, formatVersion: 2, snapshotId: m.addedSnapshotId, entries });
         const path = pathToFileURL(join(dir, `rewritten-m${i}.avro`)).href;
         await writeFile(fileURLToPath(path), bytes);
         rewritten.push({ ...m, manifestPath: path, manifestLength: BigInt(bytes.length) });

@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import type { PartitionSpec, Schema } from '../../../core/iceberg/spec/types.ts';
 import type { CanonicalRow } from './canonical-values.ts';
 import type { CatalogUnderTest } from './catalogs.ts';
 
@@ -48,9 +49,15 @@ function javaCatalog(c: CatalogUnderTest): { uri: string; warehouse: string; pro
   };
 }
 
-/** Commits each entry as one Java RowDelta on the table of catalog `c`, then reads the table if asked. */
-export async function javaDeletes(c: CatalogUnderTest, table: string, commits: JavaCommit[], read = true): Promise<JavaResult> {
-  const args = { catalog: javaCatalog(c), table, commits, read };
+/** A table for Java to create first (of a format version Floe and PyIceberg do not write, say). */
+export interface JavaCreate { schema: Schema; spec?: PartitionSpec; formatVersion: number }
+
+/**
+ * Commits each entry as one Java RowDelta on the table of catalog `c` (creating it first when
+ * `create` is given), then reads the table if asked.
+ */
+export async function javaDeletes(c: CatalogUnderTest, table: string, commits: JavaCommit[], read = true, create?: JavaCreate): Promise<JavaResult> {
+  const args = { catalog: javaCatalog(c), table, commits, read, ...(create ? { create } : {}) };
   // Through a file: thousands of deletes would pass the argument list's size limit.
   const dir = await mkdtemp(join(tmpdir(), 'floe-java-deletes-'));
   try {

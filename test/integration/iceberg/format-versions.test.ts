@@ -1,15 +1,22 @@
 /**
  * Tables of a format version Floe does not write. A v1 table (PyIceberg still makes them on request,
  * and older engines made nothing else) is read as PyIceberg reads it, but writes to it stop before
- * anything is written: v2 manifests in a v1 table would break the v1 readers of other engines.
+ * anything is written: v2 manifests in a v1 table would break the v1 readers of other engines. A v3
+ * table (made by Iceberg Java here: PyIceberg 0.12 does not write v3) is read as Java reads it,
+ * equality deletes included; deletion vectors are refused by name, and nothing changes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanTable } from '../../../core/iceberg/read/scan.ts';
+import { ensureNamespace } from '../../../core/iceberg/catalog/ensure.ts';
+import { expireSnapshots } from '../../../core/iceberg/maintenance/expire-snapshots.ts';
+import { planFiles, resolveSnapshot, scanTable, UnsupportedDeletesError } from '../../../core/iceberg/read/scan.ts';
 import { rewriteDataFiles } from '../../../core/iceberg/maintenance/rewrite-data-files.ts';
+import type { Schema } from '../../../core/iceberg/spec/types.ts';
 import { writeTable } from '../../../core/iceberg/write/commit.ts';
 import { currentSchema } from '../../../core/iceberg/write/snapshot-producer.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
+import { canonicalBatchRows, canonicalRows, sortedRows } from './canonical-values.ts';
 import { sqliteLocalCatalog, type CatalogUnderTest } from './catalogs.ts';
+import { javaDeletes } from './delete-files-helpers.ts';
 import { pyiceberg, type PyTable } from './pyiceberg.ts';
 import { batchOf, collectBatches, rowsOf } from './table-batches.ts';
 
@@ -57,5 +64,61 @@ describe('a v1 table made by PyIceberg (SQLite catalog + local warehouse)', () =
 
   it('refuses compaction the same way', async () => {
     await expect(rewriteDataFiles(c.catalog, id, io, { targetFileBytes: 1 << 20 })).rejects.toThrow(/Compacting legacy\.v1_events: the table is Iceberg format v1/);
+  });
+});
+
+describe('a v3 table made by Iceberg Java (SQLite catalog + local warehouse)', () => {
+  const schema: Schema = {
+    type: 'struct', 'schema-id': 0, fields: [
+      { id: 1, name: 'id', required: true, type: 'long' },
+      { id: 2, name: 'image_id', required: false, type: 'string' },
+      { id: 3, name: 'window_start', required: false, type: 'timestamptz' },
+      { id: 4, name: 'event_count', required: false, type: 'long' },
+    ],
+  };
+  const day = { 'spec-id': 0, fields: [{ 'source-id': 3, 'field-id': 1000, name: 'window_start_day', transform: 'day' }] };
+  const row = (id: number) => ({ id: BigInt(id), image_id: `img-${id % 3}`, window_start: BigInt(Date.UTC(2026, 2, 1 + (id % 2))) * 1000n + BigInt(id), event_count: id % 4 === 0 ? null : BigInt(id) });
+  let c: CatalogUnderTest;
+  const id = { namespace: ['modern'], name: 'v3_events' };
+  const io = (l: string) => fileIOFor(l, c.io);
+  const load = async () => (await c.catalog.loadTable(id)).metadata;
+  const floeRows = async () => {
+    const md = await load();
+    return sortedRows(canonicalBatchRows(schema, await collectBatches(scanTable(io(md.location), md))));
+  };
+
+  beforeAll(async () => {
+    c = await sqliteLocalCatalog();
+    await ensureNamespace(c.catalog, ['modern']);
+  });
+  afterAll(() => c?.catalog.close());
+
+  it('reads Java\'s rows and applies its equality deletes, as Java reads them', async () => {
+    const made = await javaDeletes(c, 'modern.v3_events', [{ data: canonicalRows(schema, Array.from({ length: 12 }, (_, i) => row(i + 1))) }], true, { schema, spec: day, formatVersion: 3 });
+    expect((await load())['format-version']).toBe(3);
+    expect(await floeRows()).toEqual(sortedRows(made.rows!));
+    const deleted = await javaDeletes(c, 'modern.v3_events', [{
+      equalityDeletes: { columns: ['image_id', 'window_start'], rows: canonicalRows(schema, [row(4), row(9)]).map((r) => ({ image_id: r.image_id!, window_start: r.window_start! })) },
+    }]);
+    expect(deleted.rows).toHaveLength(10);
+    expect(await floeRows()).toEqual(sortedRows(deleted.rows!));
+  });
+
+  it('refuses to change it: an append stops before writing, expiry before committing', async () => {
+    const before = await c.catalog.loadTable(id);
+    await expect(writeTable(c.catalog, id, io, [batchOf(schema, [row(100)])], { mode: 'append' })).rejects.toThrow(
+      /Writing to modern\.v3_events: the table is Iceberg format v3, and Floe writes v2 tables only; write to it with an engine that writes v3/,
+    );
+    await expect(expireSnapshots(c.catalog, id, io, { olderThanMs: 0, retainLast: 1 })).rejects.toThrow(/is Iceberg format v3: Floe reads it but does not change it/);
+    expect((await c.catalog.loadTable(id)).metadataLocation).toBe(before.metadataLocation);
+  });
+
+  it('refuses, naming the Puffin file, to read a table with deletion vectors', async () => {
+    const md = await load();
+    const [task] = await planFiles(io(md.location), md, resolveSnapshot(md));
+    const java = await javaDeletes(c, 'modern.v3_events', [{ positionDeletes: [{ file: task!.file.filePath, pos: 0 }] }]);
+    expect(java.commits[0]!.deleteFiles.every((f) => f.endsWith('.puffin'))).toBe(true);
+    await expect(floeRows()).rejects.toThrow(UnsupportedDeletesError);
+    await expect(floeRows()).rejects.toThrow(/deletion vector .*\.puffin/);
   });
 });

@@ -4,7 +4,8 @@
 // It opens the same SQL catalog Floe and PyIceberg use (JdbcCatalog on the SQLite file, or on the
 // Postgres database with S3FileIO, as "catalog"'s "properties" say), commits each
 // entry of "commits" as one RowDelta (new data files, position deletes, equality deletes; delete
-// files in Parquet unless "deleteFormat" says avro), then prints one JSON object: the files it
+// files in Parquet unless "deleteFormat" says avro; position deletes of a v3 table as deletion
+// vectors), optionally after creating the table ("create"), then prints one JSON object: the files it
 // wrote per commit and, with "read": true, the table's rows as Java's generic reader returns them
 // (deletes applied), in the typed form pyiceberg_cli.py uses. See delete-files-helpers.ts.
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,6 +44,10 @@ import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.InternalRecordWrapper;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.HasTableOperations;
+import org.apache.iceberg.PartitionSpecParser;
+import org.apache.iceberg.SchemaParser;
+import org.apache.iceberg.deletes.BaseDVFileWriter;
 import org.apache.iceberg.deletes.EqualityDeleteWriter;
 import org.apache.iceberg.deletes.PositionDelete;
 import org.apache.iceberg.deletes.PositionDeleteWriter;
@@ -67,7 +72,16 @@ public class DeleteWriter {
     props.put("warehouse", in.get("catalog").get("warehouse").asText());
     in.get("catalog").path("properties").fields().forEachRemaining((e) -> props.put(e.getKey(), e.getValue().asText()));
     catalog.initialize(in.get("catalog").path("name").asText("gourmetgram"), props);
-    Table table = catalog.loadTable(TableIdentifier.parse(in.get("table").asText()));
+    TableIdentifier ident = TableIdentifier.parse(in.get("table").asText());
+    // "create": {"schema": <schema JSON>, "spec": <spec JSON>, "formatVersion": n}: a table made by
+    // Java, e.g. of a format version PyIceberg does not write (v3).
+    JsonNode create = in.path("create");
+    if (!create.isMissingNode()) {
+      Schema schema = SchemaParser.fromJson(create.get("schema").toString());
+      PartitionSpec spec = create.has("spec") ? PartitionSpecParser.fromJson(schema, create.get("spec").toString()) : PartitionSpec.unpartitioned();
+      catalog.createTable(ident, schema, spec, Map.of("format-version", create.path("formatVersion").asText("2")));
+    }
+    Table table = catalog.loadTable(ident);
 
     ObjectNode out = JSON.createObjectNode();
     ArrayNode commits = out.putArray("commits");
@@ -144,6 +158,19 @@ public class DeleteWriter {
       DataFile target = ref.startsWith("new:") ? added.get(Integer.parseInt(ref.substring(4))) : live.get(ref);
       if (target == null) throw new IllegalArgumentException("no live data file " + ref);
       byPartition.computeIfAbsent(target.partition(), k -> new ArrayList<>()).add(new Object[] {target.location(), d.get("pos").asLong()});
+    }
+    if (((HasTableOperations) table).operations().current().formatVersion() >= 3) {
+      // v3 tables take position deletes only as deletion vectors (Puffin files).
+      OutputFileFactory puffins = OutputFileFactory.builderFor(table, 1, System.nanoTime()).format(FileFormat.PUFFIN).build();
+      BaseDVFileWriter dvs = new BaseDVFileWriter(puffins, path -> null);
+      try (dvs) {
+        for (JsonNode d : deletes) {
+          String ref = d.get("file").asText();
+          DataFile target = ref.startsWith("new:") ? added.get(Integer.parseInt(ref.substring(4))) : live.get(ref);
+          dvs.delete(target.location(), d.get("pos").asLong(), table.specs().get(target.specId()), target.partition());
+        }
+      }
+      return dvs.result().deleteFiles();
     }
     List<DeleteFile> out = new ArrayList<>();
     for (Map.Entry<StructLike, List<Object[]>> e : byPartition.entrySet()) {

@@ -55,7 +55,7 @@ describe('table metadata JSON', () => {
   });
 
   it('says which file is broken and why', () => {
-    expect(() => parseTableMetadata('{"format-version": 3}', 's3://b/m.json')).toThrow(/s3:\/\/b\/m.json.*format-version 3/);
+    expect(() => parseTableMetadata('{"format-version": 4}', 's3://b/m.json')).toThrow(/s3:\/\/b\/m.json.*format-version 4 is not supported \(Floe reads 1 to 3\)/);
     expect(() => parseTableMetadata('{', 's3://b/m.json')).toThrow(/s3:\/\/b\/m.json/);
   });
 });
