@@ -167,6 +167,11 @@ export function readManifest(bytes: Uint8Array): { entries: ManifestEntry[]; met
       splitOffsets: nullable(field(132, 'split_offsets'), (v) => (v as unknown[]).map((o) => toBigInt(o, 'split_offsets'))),
       equalityIds: nullable(field(135, 'equality_ids'), (v) => (v as unknown[]).map((o) => toInt(o, 'equality_ids'))),
       sortOrderId: nullable(field(140, 'sort_order_id'), (v) => toInt(v, 'sort_order_id')),
+      ...(metadata.formatVersion >= 3 ? {
+        referencedDataFile: nullable(field(143, 'referenced_data_file'), (v) => v as string),
+        contentOffset: nullable(field(144, 'content_offset'), (v) => toBigInt(v, 'content_offset')),
+        contentSizeInBytes: nullable(field(145, 'content_size_in_bytes'), (v) => toBigInt(v, 'content_size_in_bytes')),
+      } : {}),
     };
     // v1 manifests have no sequence numbers: the spec says read them as 0.
     const sequence = (present: boolean, id: number, name: string): bigint | null =>

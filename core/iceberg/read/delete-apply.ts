@@ -1,7 +1,7 @@
 /**
- * Applying delete files to a data file's rows: position deletes by row position in the file,
- * equality deletes by the values of their equality columns (null equal to null, as the spec
- * says). Delete files are read once and kept while they fit a budget of cached entries, since one
+ * Applying delete files to a data file's rows: position deletes and deletion vectors by row
+ * position in the file, equality deletes by the values of their equality columns (null equal to
+ * null, as the spec says). Delete files are read once and kept while they fit a budget of cached entries, since one
  * partition-wide delete file usually applies to many data files.
  */
 import type { Data } from 'apache-arrow';
@@ -10,6 +10,7 @@ import type { NameMapping } from '../spec/name-mapping.ts';
 import { FileContent, type NestedField, type Schema } from '../spec/types.ts';
 import { accessColumn, keyOf } from '../expressions/arrow-access.ts';
 import { DELETE_FILE_PATH_ID, DELETE_POS_ID, UnsupportedDeletesError, type DeleteFileEntry } from './delete-index.ts';
+import { deletedPositions } from './deletion-vector.ts';
 import { readFileBatches } from './file-batches.ts';
 
 /** The deletes that apply to one data file, ready to test its rows. */
@@ -33,6 +34,7 @@ const POSITION_NAMES = new Map([[DELETE_FILE_PATH_ID, 'file_path'], [DELETE_POS_
 export class DeleteLoader {
   private readonly positions = new Map<string, { byPath: Map<string, number[]>; size: number }>();
   private readonly equality = new Map<string, { keys: Set<string>; size: number }>();
+  private readonly vectors = new Map<string, { positions: number[]; size: number }>();
   private cached = 0;
 
   constructor(
@@ -47,7 +49,9 @@ export class DeleteLoader {
     const positionLists: number[][] = [];
     const groups = new Map<string, { ids: number[]; sets: Set<string>[] }>();
     for (const d of deletes) {
-      if (d.file.content === FileContent.PositionDeletes) {
+      if (d.file.content === FileContent.PositionDeletes && String(d.file.fileFormat) === 'PUFFIN') {
+        positionLists.push(await this.vector(d));
+      } else if (d.file.content === FileContent.PositionDeletes) {
         const list = (await this.positionFile(d)).get(dataPath);
         if (list) positionLists.push(list);
       } else {
@@ -69,6 +73,19 @@ export class DeleteLoader {
         for (const g of eqGroups) markEqual(g.ids, g.sets, columns, rows, deleted, this.schema, dataPath);
       },
     };
+  }
+
+  /** The positions of a deletion vector: one ranged read of its blob in the Puffin file. */
+  private async vector(d: DeleteFileEntry): Promise<number[]> {
+    const offset = Number(d.file.contentOffset);
+    const length = Number(d.file.contentSizeInBytes);
+    const key = `${d.file.filePath}@${offset}`;
+    const hit = this.vectors.get(key);
+    if (hit) return hit.positions;
+    const where = `${d.file.filePath} (bytes ${offset}+${length}, for ${d.file.referencedDataFile})`;
+    const positions = [...deletedPositions(await this.io.readRange(d.file.filePath, offset, length, this.o.signal), where)];
+    this.remember(this.vectors, key, { positions, size: positions.length });
+    return positions;
   }
 
   /** Positions by data file path of one position delete file. */
@@ -126,7 +143,7 @@ export class DeleteLoader {
     if (value.size > budget) return;
     cache.set(key, value);
     this.cached += value.size;
-    for (const c of [this.positions, this.equality] as Map<string, { size: number }>[]) {
+    for (const c of [this.positions, this.equality, this.vectors] as Map<string, { size: number }>[]) {
       for (const [k, v] of c) {
         if (this.cached <= budget) return;
         if (k === key) continue;

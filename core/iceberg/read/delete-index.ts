@@ -3,7 +3,8 @@
  * - a position delete file applies to data files of the same partition (spec and tuple) whose
  *   data sequence number is lower than or equal to its own, and only to the paths it names;
  * - an equality delete file applies to data files with a strictly lower data sequence number, in
- *   the same partition, or in every partition when its spec is unpartitioned.
+ *   the same partition, or in every partition when its spec is unpartitioned;
+ * - a deletion vector (v3) applies to the one data file it references, under the position rule.
  * Delete files Floe cannot read make the scan fail here, before a row is returned.
  */
 import { compareUtf8, fromBytes } from '../spec/bounds.ts';
@@ -32,6 +33,8 @@ export class DeleteIndex {
   private readonly positional = new Map<string, DeleteFileEntry[]>();
   private readonly equality = new Map<string, DeleteFileEntry[]>();
   private readonly globalEquality: DeleteFileEntry[] = [];
+  /** Deletion vectors by the data file they delete from. */
+  private readonly vectors = new Map<string, DeleteFileEntry[]>();
   private count = 0;
 
   constructor(private readonly md: TableMetadata) {}
@@ -43,9 +46,16 @@ export class DeleteIndex {
   add(entry: DeleteFileEntry): void {
     const { file } = entry;
     const where = `${file.filePath}`;
+    if (String(file.fileFormat) === 'PUFFIN') {
+      if (file.content !== FileContent.PositionDeletes || !file.referencedDataFile || file.contentOffset == null || file.contentSizeInBytes == null) {
+        throw new UnsupportedDeletesError(this.md.location, `Puffin delete file ${where} is not a deletion vector (one referenced data file, a blob offset and size)`);
+      }
+      push(this.vectors, file.referencedDataFile, entry);
+      this.count++;
+      return;
+    }
     if (file.fileFormat !== 'PARQUET') {
-      const why = String(file.fileFormat) === 'PUFFIN' ? `deletion vector ${where} (format v3)` : `${file.fileFormat} delete file ${where}; Floe reads Parquet delete files`;
-      throw new UnsupportedDeletesError(this.md.location, why);
+      throw new UnsupportedDeletesError(this.md.location, `${file.fileFormat} delete file ${where}; Floe reads Parquet delete files and deletion vectors`);
     }
     const spec = this.spec(entry.specId);
     const key = partitionKey(entry.specId, spec, file.partition);
@@ -69,6 +79,7 @@ export class DeleteIndex {
     for (const d of this.positional.get(key) ?? []) {
       if (d.sequenceNumber >= sequenceNumber && mayReference(d.file, file.filePath)) out.push(d);
     }
+    for (const d of this.vectors.get(file.filePath) ?? []) if (d.sequenceNumber >= sequenceNumber) out.push(d);
     for (const d of this.equality.get(key) ?? []) if (d.sequenceNumber > sequenceNumber) out.push(d);
     for (const d of this.globalEquality) if (d.sequenceNumber > sequenceNumber) out.push(d);
     return out;

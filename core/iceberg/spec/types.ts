@@ -166,6 +166,10 @@ export interface DataFile {
   splitOffsets?: bigint[] | null;
   equalityIds?: number[] | null;
   sortOrderId?: number | null;
+  /** v3 deletion vectors: the one data file the vector deletes from, and where its blob lies in the Puffin file. */
+  referencedDataFile?: string | null;
+  contentOffset?: bigint | null;
+  contentSizeInBytes?: bigint | null;
 }
 
 export interface ManifestEntry {

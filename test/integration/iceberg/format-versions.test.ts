@@ -3,12 +3,12 @@
  * and older engines made nothing else) is read as PyIceberg reads it, but writes to it stop before
  * anything is written: v2 manifests in a v1 table would break the v1 readers of other engines. A v3
  * table (made by Iceberg Java here: PyIceberg 0.12 does not write v3) is read as Java reads it,
- * equality deletes included; deletion vectors are refused by name, and nothing changes it.
+ * equality deletes and deletion vectors applied, and nothing in Floe changes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNamespace } from '../../../core/iceberg/catalog/ensure.ts';
 import { expireSnapshots } from '../../../core/iceberg/maintenance/expire-snapshots.ts';
-import { planFiles, resolveSnapshot, scanTable, UnsupportedDeletesError } from '../../../core/iceberg/read/scan.ts';
+import { planFiles, resolveSnapshot, scanTable } from '../../../core/iceberg/read/scan.ts';
 import { rewriteDataFiles } from '../../../core/iceberg/maintenance/rewrite-data-files.ts';
 import type { Schema } from '../../../core/iceberg/spec/types.ts';
 import { writeTable } from '../../../core/iceberg/write/commit.ts';
@@ -113,12 +113,31 @@ describe('a v3 table made by Iceberg Java (SQLite catalog + local warehouse)', (
     expect((await c.catalog.loadTable(id)).metadataLocation).toBe(before.metadataLocation);
   });
 
-  it('refuses, naming the Puffin file, to read a table with deletion vectors', async () => {
+  it('applies Java\'s deletion vectors (Puffin blobs) as Java reads them', async () => {
     const md = await load();
     const [task] = await planFiles(io(md.location), md, resolveSnapshot(md));
     const java = await javaDeletes(c, 'modern.v3_events', [{ positionDeletes: [{ file: task!.file.filePath, pos: 0 }] }]);
     expect(java.commits[0]!.deleteFiles.every((f) => f.endsWith('.puffin'))).toBe(true);
-    await expect(floeRows()).rejects.toThrow(UnsupportedDeletesError);
-    await expect(floeRows()).rejects.toThrow(/deletion vector .*\.puffin/);
+    expect(java.rows).toHaveLength(9);
+    expect(await floeRows()).toEqual(sortedRows(java.rows!));
+  });
+
+  it('reads every kind of Roaring container: runs, a bitmap and an array, one deletion vector per data file', async () => {
+    const big = { namespace: ['modern'], name: 'v3_vectors' };
+    const rows = (first: number) => canonicalRows(schema, Array.from({ length: 12_000 }, (_, i) => row(first + i)));
+    await javaDeletes(c, 'modern.v3_vectors', [{ data: rows(0) }, { data: rows(100_000) }, { data: rows(200_000) }], false, { schema, formatVersion: 3 });
+    const md = (await c.catalog.loadTable(big)).metadata;
+    const files = (await planFiles(io(md.location), md, resolveSnapshot(md))).map((t) => t.file.filePath);
+    expect(files).toHaveLength(3);
+    const deletes = [
+      ...Array.from({ length: 3000 }, (_, i) => ({ file: files[0]!, pos: 5000 + i })), // one run
+      ...Array.from({ length: 5000 }, (_, i) => ({ file: files[1]!, pos: 2 * i + 1 })), // every other row: a bitmap
+      ...[3, 17, 11_999].map((pos) => ({ file: files[2]!, pos })), // a few: an array
+    ];
+    const java = await javaDeletes(c, 'modern.v3_vectors', [{ positionDeletes: deletes }]);
+    expect(java.rows).toHaveLength(36_000 - deletes.length);
+    const after = (await c.catalog.loadTable(big)).metadata;
+    const floe = sortedRows(canonicalBatchRows(schema, await collectBatches(scanTable(io(after.location), after))));
+    expect(floe).toEqual(sortedRows(java.rows!));
   });
 });

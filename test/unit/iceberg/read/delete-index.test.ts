@@ -47,12 +47,24 @@ describe('which delete files apply to a data file', () => {
     expect(applying(1, 8n, 's3://b/t/data/n.parquet')).toEqual([]);
   });
 
+  it('applies a deletion vector to the one data file it references, at a lower or equal sequence number', () => {
+    const dvs = new DeleteIndex(md);
+    const dv = file('dvs.puffin', FileContent.PositionDeletes, 1, {
+      fileFormat: 'PUFFIN' as never, referencedDataFile: 's3://b/t/data/m.parquet', contentOffset: 4n, contentSizeInBytes: 40n,
+    });
+    dvs.add({ file: dv, specId: 1, sequenceNumber: 6n });
+    const applying = (path: string, seq: bigint) => dvs.forDataFile(file(path, FileContent.Data, 1), 1, seq).map((d) => d.file.filePath);
+    expect(applying('s3://b/t/data/m.parquet', 6n)).toEqual(['dvs.puffin']);
+    expect(applying('s3://b/t/data/m.parquet', 7n)).toEqual([]);
+    expect(applying('s3://b/t/data/n.parquet', 1n)).toEqual([]);
+  });
+
   it('refuses delete files it cannot read, before any row is returned', () => {
     const fresh = new DeleteIndex(md);
     const add = (f: DataFile) => () => fresh.add({ file: f, specId: 1, sequenceNumber: 1n });
     expect(add(file('d.avro', FileContent.PositionDeletes, 1, { fileFormat: 'AVRO' }))).toThrow(UnsupportedDeletesError);
     expect(add(file('d.avro', FileContent.PositionDeletes, 1, { fileFormat: 'AVRO' }))).toThrow(/AVRO delete file d\.avro; Floe reads Parquet delete files/);
-    expect(add(file('dv.puffin', FileContent.PositionDeletes, 1, { fileFormat: 'PUFFIN' as never }))).toThrow(/deletion vector dv\.puffin \(format v3\)/);
+    expect(add(file('dv.puffin', FileContent.PositionDeletes, 1, { fileFormat: 'PUFFIN' as never }))).toThrow(/Puffin delete file dv\.puffin is not a deletion vector/);
     expect(add(file('e.parquet', FileContent.EqualityDeletes, 1))).toThrow(/names no equality columns/);
     expect(() => fresh.add({ file: file('x.parquet', FileContent.PositionDeletes, 1), specId: 9, sequenceNumber: 1n })).toThrow(/partition spec 9/);
   });
