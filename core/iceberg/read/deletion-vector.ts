@@ -41,7 +41,7 @@ class Reader {
   }
   u16(): number { this.need(2); const v = this.view.getUint16(this.at, true); this.at += 2; return v; }
   u32(): number { this.need(4); const v = this.view.getUint32(this.at, true); this.at += 4; return v; }
-  skip(n: number): void { this.need(n); this.at += n; }
+  advance(n: number): void { this.need(n); this.at += n; }
   get offset(): number { return this.at; }
 }
 
@@ -71,7 +71,7 @@ function roaring32(r: Reader, base: number, out: number[]): void {
     const bytes = Math.ceil(containers / 8);
     r.need(bytes);
     runFlags = r.bytes.slice(r.offset, r.offset + bytes);
-    r.skip(bytes);
+    r.advance(bytes);
   } else if (cookie === COOKIE_NO_RUNS) {
     containers = r.u32();
   } else {
@@ -83,7 +83,7 @@ function roaring32(r: Reader, base: number, out: number[]): void {
     keys.push(r.u16());
     cardinalities.push(r.u16() + 1);
   }
-  if (!runFlags || containers >= NO_OFFSET_THRESHOLD) r.skip(4 * containers); // offsets: containers follow in order anyway
+  if (!runFlags || containers >= NO_OFFSET_THRESHOLD) r.advance(4 * containers); // offsets: containers follow in order anyway
   for (let c = 0; c < containers; c++) {
     const high = base + keys[c]! * 65536;
     if (c > 0 && keys[c]! <= keys[c - 1]!) r.fail('its containers are not in ascending key order');
@@ -102,7 +102,7 @@ function roaring32(r: Reader, base: number, out: number[]): void {
         if (v === 0) continue;
         for (let bit = 0; bit < 8; bit++) if (v & (1 << bit)) out.push(high + byte * 8 + bit);
       }
-      r.skip(8192);
+      r.advance(8192);
     } else {
       for (let k = 0; k < cardinalities[c]!; k++) out.push(high + r.u16());
     }

@@ -14,6 +14,17 @@ import type { CatalogUnderTest } from './catalogs.ts';
 const run = promisify(execFile);
 const script = resolve(import.meta.dirname, 'java-deletes/java-deletes.sh');
 
+/** The table the delete tests write: window rows with an id, partitioned by day or not. */
+export const DELETES_SCHEMA: Schema = {
+  type: 'struct', 'schema-id': 0, fields: [
+    { id: 1, name: 'id', required: true, type: 'long' },
+    { id: 2, name: 'image_id', required: false, type: 'string' },
+    { id: 3, name: 'window_start', required: false, type: 'timestamptz' },
+    { id: 4, name: 'event_count', required: false, type: 'long' },
+  ],
+};
+export const DELETES_DAY_SPEC: PartitionSpec = { 'spec-id': 0, fields: [{ 'source-id': 3, 'field-id': 1000, name: 'window_start_day', transform: 'day' }] };
+
 /** Rows in canonical JSON (canonical-values.ts), with the columns they need. */
 export interface JavaCommit {
   data?: CanonicalRow[];

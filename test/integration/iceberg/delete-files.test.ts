@@ -10,24 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNamespace } from '../../../core/iceberg/catalog/ensure.ts';
 import { and, greaterThan, greaterThanOrEqual } from '../../../core/iceberg/expressions/expression.ts';
 import { emptyPlanStats, planFiles, resolveSnapshot, scanTable, UnsupportedDeletesError, type ScanOptions } from '../../../core/iceberg/read/scan.ts';
-import type { Schema, TableMetadata } from '../../../core/iceberg/spec/types.ts';
+import type { TableMetadata } from '../../../core/iceberg/spec/types.ts';
 import { writeTable } from '../../../core/iceberg/write/commit.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
 import { canonicalBatchRows, canonicalRows, sortedRows, type CanonicalRow } from './canonical-values.ts';
 import { postgresS3Catalog, sqliteLocalCatalog, type CatalogUnderTest } from './catalogs.ts';
-import { javaDeletes } from './delete-files-helpers.ts';
+import { DELETES_DAY_SPEC, DELETES_SCHEMA, javaDeletes } from './delete-files-helpers.ts';
 import { python } from './scan-filter-helpers.ts';
 import { batchOf, collectBatches } from './table-batches.ts';
 
-const schema: Schema = {
-  type: 'struct', 'schema-id': 0, fields: [
-    { id: 1, name: 'id', required: true, type: 'long' },
-    { id: 2, name: 'image_id', required: false, type: 'string' },
-    { id: 3, name: 'window_start', required: false, type: 'timestamptz' },
-    { id: 4, name: 'event_count', required: false, type: 'long' },
-  ],
-};
-const daySpec = { 'spec-id': 0, fields: [{ 'source-id': 3, 'field-id': 1000, name: 'window_start_day', transform: 'day' }] };
+const schema = DELETES_SCHEMA;
+const daySpec = DELETES_DAY_SPEC;
 const DAY = 86_400_000_000n;
 const MARCH_1 = BigInt(Date.UTC(2026, 2, 1)) * 1000n;
 const row = (id: number, image: string, day: number, count: number | null) => ({

@@ -10,13 +10,12 @@ import { ensureNamespace } from '../../../core/iceberg/catalog/ensure.ts';
 import { expireSnapshots } from '../../../core/iceberg/maintenance/expire-snapshots.ts';
 import { planFiles, resolveSnapshot, scanTable } from '../../../core/iceberg/read/scan.ts';
 import { rewriteDataFiles } from '../../../core/iceberg/maintenance/rewrite-data-files.ts';
-import type { Schema } from '../../../core/iceberg/spec/types.ts';
 import { writeTable } from '../../../core/iceberg/write/commit.ts';
 import { currentSchema } from '../../../core/iceberg/write/snapshot-producer.ts';
 import { fileIOFor } from '../../../core/io/resolve-file-io.ts';
 import { canonicalBatchRows, canonicalRows, sortedRows } from './canonical-values.ts';
 import { sqliteLocalCatalog, type CatalogUnderTest } from './catalogs.ts';
-import { javaDeletes } from './delete-files-helpers.ts';
+import { DELETES_DAY_SPEC, DELETES_SCHEMA, javaDeletes } from './delete-files-helpers.ts';
 import { pyiceberg, type PyTable } from './pyiceberg.ts';
 import { batchOf, collectBatches, rowsOf } from './table-batches.ts';
 
@@ -68,15 +67,8 @@ describe('a v1 table made by PyIceberg (SQLite catalog + local warehouse)', () =
 });
 
 describe('a v3 table made by Iceberg Java (SQLite catalog + local warehouse)', () => {
-  const schema: Schema = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'image_id', required: false, type: 'string' },
-      { id: 3, name: 'window_start', required: false, type: 'timestamptz' },
-      { id: 4, name: 'event_count', required: false, type: 'long' },
-    ],
-  };
-  const day = { 'spec-id': 0, fields: [{ 'source-id': 3, 'field-id': 1000, name: 'window_start_day', transform: 'day' }] };
+  const schema = DELETES_SCHEMA;
+  const day = DELETES_DAY_SPEC;
   const row = (id: number) => ({ id: BigInt(id), image_id: `img-${id % 3}`, window_start: BigInt(Date.UTC(2026, 2, 1 + (id % 2))) * 1000n + BigInt(id), event_count: id % 4 === 0 ? null : BigInt(id) });
   let c: CatalogUnderTest;
   const id = { namespace: ['modern'], name: 'v3_events' };
