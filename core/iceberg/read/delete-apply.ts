@@ -83,7 +83,7 @@ export class DeleteLoader {
     const hit = this.vectors.get(key);
     if (hit) return hit.positions;
     const where = `${d.file.filePath} (bytes ${offset}+${length}, for ${d.file.referencedDataFile})`;
-    const positions = [...deletedPositions(await this.io.readRange(d.file.filePath, offset, length, this.o.signal), where)];
+    const positions = deletedPositions(await this.io.readRange(d.file.filePath, offset, length, this.o.signal), where);
     this.remember(this.vectors, key, { positions, size: positions.length });
     return positions;
   }

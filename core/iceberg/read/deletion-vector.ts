@@ -17,7 +17,7 @@ const MAX_ARRAY_VALUES = 4096;
 const NO_OFFSET_THRESHOLD = 4;
 
 /** The deleted positions of a deletion vector blob, ascending. `where` names the blob in errors. */
-export function deletedPositions(blob: Uint8Array, where: string): Float64Array {
+export function deletedPositions(blob: Uint8Array, where: string): number[] {
   const fail = (why: string): never => { throw new Error(`Deletion vector ${where} is corrupt: ${why}`); };
   if (blob.length < 12) fail(`${blob.length} bytes is too short for a deletion vector`);
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
@@ -45,7 +45,7 @@ class Reader {
   get offset(): number { return this.at; }
 }
 
-function roaring64(r: Reader): Float64Array {
+function roaring64(r: Reader): number[] {
   const low = r.u32();
   const high = r.u32();
   if (high !== 0 || low > 0xffffffff) r.fail('it holds more 32-bit bitmaps than positions can need');
@@ -58,7 +58,7 @@ function roaring64(r: Reader): Float64Array {
     roaring32(r, key * 2 ** 32, out);
   }
   if (r.offset !== r.bytes.length) r.fail(`${r.bytes.length - r.offset} bytes follow the bitmap`);
-  return Float64Array.from(out);
+  return out;
 }
 
 /** One 32-bit portable Roaring bitmap, its values plus `base` appended to `out` in ascending order. */
