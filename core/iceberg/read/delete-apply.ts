@@ -10,6 +10,9 @@ import type { NameMapping } from '../spec/name-mapping.ts';
 import { FileContent, type NestedField, type Schema } from '../spec/types.ts';
 import { accessColumn, keyOf } from '../expressions/arrow-access.ts';
 import { DELETE_FILE_PATH_ID, DELETE_POS_ID, UnsupportedDeletesError, type DeleteFileEntry } from './delete-index.ts';
+import { toBigInt } from '../avro/avro-values.ts';
+import { readAvroContainer } from '../avro/container.ts';
+import { recordWithin, WriterRecord } from '../avro/writer-fields.ts';
 import { deletedPositions } from './deletion-vector.ts';
 import { readFileBatches } from './file-batches.ts';
 
@@ -94,6 +97,22 @@ export class DeleteLoader {
     if (hit) return hit.byPath;
     const byPath = new Map<string, number[]>();
     let size = 0;
+    if (d.file.fileFormat === 'AVRO') {
+      // Read whole (the Avro reader takes one file at a time): its positions are kept anyway.
+      const file = readAvroContainer(await this.io.read(d.file.filePath, this.o.signal));
+      const fields = new WriterRecord(recordWithin(file.schema));
+      for (const [i, record] of file.records.entries()) {
+        const path = fields.get(record, DELETE_FILE_PATH_ID, 'file_path');
+        const pos = fields.get(record, DELETE_POS_ID, 'pos');
+        if (typeof path !== 'string' || pos === null || pos === undefined) throw new Error(`Position delete file ${d.file.filePath} has no file_path or pos in record ${i}`);
+        const list = byPath.get(path) ?? [];
+        byPath.set(path, list);
+        list.push(Number(toBigInt(pos, 'pos')));
+        size++;
+      }
+      this.remember(this.positions, d.file.filePath, { byPath, size });
+      return byPath;
+    }
     for await (const batch of this.read(d, POSITION_FIELDS, POSITION_NAMES)) {
       const paths = accessColumn(batch.getChildAt(0)!.data[0]!, 'string', d.file.filePath);
       const pos = accessColumn(batch.getChildAt(1)!.data[0]!, 'long', d.file.filePath);

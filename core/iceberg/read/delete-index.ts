@@ -54,8 +54,11 @@ export class DeleteIndex {
       this.count++;
       return;
     }
-    if (file.fileFormat !== 'PARQUET') {
-      throw new UnsupportedDeletesError(this.md.location, `${file.fileFormat} delete file ${where}; Floe reads Parquet delete files and deletion vectors`);
+    // Avro position deletes are plain (file_path, pos) records; Avro equality deletes would need
+    // their values keyed exactly as Arrow columns are, which Floe does not do.
+    const avroPositions = file.fileFormat === 'AVRO' && file.content === FileContent.PositionDeletes;
+    if (file.fileFormat !== 'PARQUET' && !avroPositions) {
+      throw new UnsupportedDeletesError(this.md.location, `${file.fileFormat} delete file ${where}; Floe reads Parquet delete files, Avro position deletes and deletion vectors`);
     }
     const spec = this.spec(entry.specId);
     const key = partitionKey(entry.specId, spec, file.partition);

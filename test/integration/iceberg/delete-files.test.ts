@@ -156,18 +156,20 @@ describe('delete files written by Iceberg Java, applied by Floe\'s scan (SQLite 
     expect(floe.some((r) => r.image_id === 'img-2' && r.event_count !== null)).toBe(true);
   });
 
-  it('refuses, naming the file, a table whose delete files it cannot read (Avro position deletes)', async () => {
+  it('applies Avro position deletes as Java reads them, and refuses Avro equality deletes naming the file', async () => {
     const id = { namespace: ['deletes'], name: 'avro_deletes' };
     await c.catalog.createTable(id, { schema, spec: { 'spec-id': 0, fields: [] } });
-    await writeTable(c.catalog, id, io, [batchOf(schema, [row(1, 'a', 0, 1), row(2, 'b', 0, 2)])], { mode: 'append' });
+    await writeTable(c.catalog, id, io, [batchOf(schema, [row(1, 'a', 0, 1), row(2, 'b', 0, 2), row(3, 'c', 0, 3)])], { mode: 'append' });
     const md = await load('avro_deletes');
     const [task] = await planFiles(io(md.location), md, resolveSnapshot(md));
-    const java = await javaDeletes(c, 'deletes.avro_deletes', [{ positionDeletes: [{ file: task!.file.filePath, pos: 0 }], deleteFormat: 'avro' }]);
+    const java = await javaDeletes(c, 'deletes.avro_deletes', [{ positionDeletes: [{ file: task!.file.filePath, pos: 0 }, { file: task!.file.filePath, pos: 2 }], deleteFormat: 'avro' }]);
+    expect(java.commits[0]!.deleteFiles.every((f) => f.endsWith('.avro'))).toBe(true);
     expect(java.rows).toHaveLength(1);
+    expect(sorted(await floeRows(await load('avro_deletes')))).toBe(sorted(java.rows!));
+    await javaDeletes(c, 'deletes.avro_deletes', [{ equalityDeletes: { columns: ['image_id'], rows: [{ image_id: 'b' }] }, deleteFormat: 'avro' }], false);
     const after = await load('avro_deletes');
-    const scan = floeRows(after);
-    await expect(scan).rejects.toThrow(UnsupportedDeletesError);
-    await expect(floeRows(after)).rejects.toThrow(/AVRO delete file .*\.avro; Floe reads Parquet delete files/);
+    await expect(floeRows(after)).rejects.toThrow(UnsupportedDeletesError);
+    await expect(floeRows(after)).rejects.toThrow(/AVRO delete file .*\.avro; Floe reads Parquet delete files, Avro position deletes and deletion vectors/);
   });
 });
 

@@ -62,8 +62,10 @@ describe('which delete files apply to a data file', () => {
   it('refuses delete files it cannot read, before any row is returned', () => {
     const fresh = new DeleteIndex(md);
     const add = (f: DataFile) => () => fresh.add({ file: f, specId: 1, sequenceNumber: 1n });
-    expect(add(file('d.avro', FileContent.PositionDeletes, 1, { fileFormat: 'AVRO' }))).toThrow(UnsupportedDeletesError);
-    expect(add(file('d.avro', FileContent.PositionDeletes, 1, { fileFormat: 'AVRO' }))).toThrow(/AVRO delete file d\.avro; Floe reads Parquet delete files/);
+    expect(add(file('d.avro', FileContent.PositionDeletes, 1, { fileFormat: 'AVRO' }))).not.toThrow();
+    expect(add(file('e.avro', FileContent.EqualityDeletes, 1, { fileFormat: 'AVRO', equalityIds: [3] }))).toThrow(UnsupportedDeletesError);
+    expect(add(file('e.avro', FileContent.EqualityDeletes, 1, { fileFormat: 'AVRO', equalityIds: [3] }))).toThrow(/AVRO delete file e\.avro; Floe reads Parquet delete files, Avro position deletes and deletion vectors/);
+    expect(add(file('d.orc', FileContent.PositionDeletes, 1, { fileFormat: 'ORC' }))).toThrow(/ORC delete file d\.orc/);
     expect(add(file('dv.puffin', FileContent.PositionDeletes, 1, { fileFormat: 'PUFFIN' as never }))).toThrow(/Puffin delete file dv\.puffin is not a deletion vector/);
     expect(add(file('e.parquet', FileContent.EqualityDeletes, 1))).toThrow(/names no equality columns/);
     expect(() => fresh.add({ file: file('x.parquet', FileContent.PositionDeletes, 1), specId: 9, sequenceNumber: 1n })).toThrow(/partition spec 9/);
