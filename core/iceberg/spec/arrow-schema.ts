@@ -42,7 +42,13 @@ export function arrowTypeFor(type: PrimitiveType): DataType {
   }
 }
 
+/** Iceberg v3 types Floe does not read (its nanosecond timestamps it does): the table's other columns still read. */
+const V3_TYPES = /^(variant|unknown|geometry|geography)\b/;
+
 function arrowField(name: string, id: number, type: IcebergType, required: boolean): Field {
+  if (typeof type === 'string' && V3_TYPES.test(type)) {
+    throw new Error(`column "${name}" (id ${id}) is of the Iceberg v3 type ${type}, which Floe does not read yet; read the table's other columns`);
+  }
   const metadata = new Map([[FIELD_ID_KEY, String(id)]]);
   if (type === 'uuid') {
     metadata.set(EXTENSION_NAME_KEY, UUID_EXTENSION);

@@ -5,7 +5,7 @@ import {
 } from 'apache-arrow';
 import { Table as WasmTable, readParquet, writeParquet } from 'parquet-wasm/node';
 import {
-  FIELD_ID_KEY, arrowSchemaFromIceberg, icebergPrimitiveOf, icebergSchemaFromArrow,
+  FIELD_ID_KEY, arrowFieldFromIceberg, arrowSchemaFromIceberg, icebergPrimitiveOf, icebergSchemaFromArrow,
 } from '../../../../core/iceberg/spec/arrow-schema.ts';
 import { everyType } from './fixtures.ts';
 
@@ -34,6 +34,13 @@ describe('Iceberg schema -> Arrow schema', () => {
       'Timestamp<NANOSECOND, UTC>', 'Utf8', 'FixedSizeBinary[16]', 'FixedSizeBinary[3]', 'Binary',
     ]);
     expect(arrow.fields[14]!.metadata.get('ARROW:extension:name')).toBe('arrow.uuid');
+  });
+
+  it('names a column of an Iceberg v3 type it does not read, and the way around it', () => {
+    for (const type of ['variant', 'unknown', 'geometry(srid:4326)', 'geography']) {
+      expect(() => arrowFieldFromIceberg({ id: 7, name: 'seen_at', required: false, type: type as never }))
+        .toThrow(`column "seen_at" (id 7) is of the Iceberg v3 type ${type}, which Floe does not read yet; read the table's other columns`);
+    }
   });
 
   it('comes back as the same Iceberg schema', () => {
