@@ -1,8 +1,8 @@
 /**
  * Applying delete files to a data file's rows: position deletes and deletion vectors by row
  * position in the file, equality deletes by the values of their equality columns (null equal to
- * null, as the spec says). Delete files are read once and kept while they fit a budget of cached entries, since one
- * partition-wide delete file usually applies to many data files.
+ * null, as the spec says). Delete files are read once and kept while they fit a budget of cached
+ * entries, since one partition-wide delete file usually applies to many data files.
  */
 import type { Data } from 'apache-arrow';
 import type { FileIO } from '../../io/file-io.ts';
@@ -52,7 +52,7 @@ export class DeleteLoader {
     const positionLists: number[][] = [];
     const groups = new Map<string, { ids: number[]; sets: Set<string>[] }>();
     for (const d of deletes) {
-      if (d.file.content === FileContent.PositionDeletes && String(d.file.fileFormat) === 'PUFFIN') {
+      if (d.file.content === FileContent.PositionDeletes && d.file.fileFormat === 'PUFFIN') {
         positionLists.push(await this.vector(d));
       } else if (d.file.content === FileContent.PositionDeletes) {
         const list = (await this.positionFile(d)).get(dataPath);
@@ -96,44 +96,49 @@ export class DeleteLoader {
     const hit = this.positions.get(d.file.filePath);
     if (hit) return hit.byPath;
     const byPath = new Map<string, number[]>();
-    let size = 0;
-    if (d.file.fileFormat === 'AVRO') {
-      // Read whole (the Avro reader takes one file at a time): its positions are kept anyway.
-      const file = readAvroContainer(await this.io.read(d.file.filePath, this.o.signal));
-      const fields = new WriterRecord(recordWithin(file.schema));
-      for (const [i, record] of file.records.entries()) {
-        const path = fields.get(record, DELETE_FILE_PATH_ID, 'file_path');
-        const pos = fields.get(record, DELETE_POS_ID, 'pos');
-        if (typeof path !== 'string' || pos === null || pos === undefined) throw new Error(`Position delete file ${d.file.filePath} has no file_path or pos in record ${i}`);
-        const list = byPath.get(path) ?? [];
-        byPath.set(path, list);
-        list.push(Number(toBigInt(pos, 'pos')));
-        size++;
-      }
-      this.remember(this.positions, d.file.filePath, { byPath, size });
-      return byPath;
+    const add = (path: string, pos: number) => {
+      const list = byPath.get(path);
+      if (list) list.push(pos);
+      else byPath.set(path, [pos]);
+    };
+    const size = d.file.fileFormat === 'AVRO' ? await this.avroPositions(d, add) : await this.parquetPositions(d, add);
+    this.remember(this.positions, d.file.filePath, { byPath, size });
+    return byPath;
+  }
+
+  /** An Avro position delete file's (path, pos) records, read whole: the Avro reader takes one file at a time. */
+  private async avroPositions(d: DeleteFileEntry, add: (path: string, pos: number) => void): Promise<number> {
+    const file = readAvroContainer(await this.io.read(d.file.filePath, this.o.signal));
+    const fields = new WriterRecord(recordWithin(file.schema));
+    for (const [i, record] of file.records.entries()) {
+      const path = fields.get(record, DELETE_FILE_PATH_ID, 'file_path');
+      const pos = fields.get(record, DELETE_POS_ID, 'pos');
+      if (typeof path !== 'string' || pos === null || pos === undefined) throw new Error(`Position delete file ${d.file.filePath} has no file_path or pos in record ${i}`);
+      add(path, Number(toBigInt(pos, 'pos')));
     }
+    return file.records.length;
+  }
+
+  private async parquetPositions(d: DeleteFileEntry, add: (path: string, pos: number) => void): Promise<number> {
+    let size = 0;
     for await (const batch of this.read(d, POSITION_FIELDS, POSITION_NAMES)) {
       const paths = accessColumn(batch.getChildAt(0)!.data[0]!, 'string', d.file.filePath);
       const pos = accessColumn(batch.getChildAt(1)!.data[0]!, 'long', d.file.filePath);
       let lastBytes: Uint8Array | undefined;
-      let list: number[] | undefined;
+      let path = '';
       for (let i = 0; i < batch.numRows; i++) {
         if (paths.isNull(i) || pos.isNull(i)) throw new Error(`Position delete file ${d.file.filePath} has a null file_path or pos in row ${i}`);
         const bytes = paths.access.get(i) as Uint8Array;
         // Rows come sorted by path: decode a path only when it changes.
         if (!lastBytes || !sameBytes(bytes, lastBytes)) {
-          const path = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-          list = byPath.get(path) ?? [];
-          byPath.set(path, list);
+          path = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
           lastBytes = bytes;
         }
-        list!.push(Number(pos.access.get(i) as bigint));
+        add(path, Number(pos.access.get(i) as bigint));
         size++;
       }
     }
-    this.remember(this.positions, d.file.filePath, { byPath, size });
-    return byPath;
+    return size;
   }
 
   /** The keys (equality column values, in equality_ids order) of one equality delete file. */

@@ -46,7 +46,7 @@ export class DeleteIndex {
   add(entry: DeleteFileEntry): void {
     const { file } = entry;
     const where = `${file.filePath}`;
-    if (String(file.fileFormat) === 'PUFFIN') {
+    if (file.fileFormat === 'PUFFIN') {
       if (file.content !== FileContent.PositionDeletes || !file.referencedDataFile || file.contentOffset == null || file.contentSizeInBytes == null) {
         throw new UnsupportedDeletesError(this.md.location, `Puffin delete file ${where} is not a deletion vector (one referenced data file, a blob offset and size)`);
       }

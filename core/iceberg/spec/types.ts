@@ -151,7 +151,8 @@ export type PartitionValues = Record<number, unknown>;
 export interface DataFile {
   content: FileContent;
   filePath: string;
-  fileFormat: 'PARQUET' | 'AVRO' | 'ORC';
+  /** PUFFIN: a v3 deletion vector's file. */
+  fileFormat: 'PARQUET' | 'AVRO' | 'ORC' | 'PUFFIN';
   partition: PartitionValues;
   recordCount: bigint;
   fileSizeInBytes: bigint;

@@ -50,7 +50,7 @@ describe('which delete files apply to a data file', () => {
   it('applies a deletion vector to the one data file it references, at a lower or equal sequence number', () => {
     const dvs = new DeleteIndex(md);
     const dv = file('dvs.puffin', FileContent.PositionDeletes, 1, {
-      fileFormat: 'PUFFIN' as never, referencedDataFile: 's3://b/t/data/m.parquet', contentOffset: 4n, contentSizeInBytes: 40n,
+      fileFormat: 'PUFFIN', referencedDataFile: 's3://b/t/data/m.parquet', contentOffset: 4n, contentSizeInBytes: 40n,
     });
     dvs.add({ file: dv, specId: 1, sequenceNumber: 6n });
     const applying = (path: string, seq: bigint) => dvs.forDataFile(file(path, FileContent.Data, 1), 1, seq).map((d) => d.file.filePath);
@@ -66,7 +66,7 @@ describe('which delete files apply to a data file', () => {
     expect(add(file('e.avro', FileContent.EqualityDeletes, 1, { fileFormat: 'AVRO', equalityIds: [3] }))).toThrow(UnsupportedDeletesError);
     expect(add(file('e.avro', FileContent.EqualityDeletes, 1, { fileFormat: 'AVRO', equalityIds: [3] }))).toThrow(/AVRO delete file e\.avro; Floe reads Parquet delete files, Avro position deletes and deletion vectors/);
     expect(add(file('d.orc', FileContent.PositionDeletes, 1, { fileFormat: 'ORC' }))).toThrow(/ORC delete file d\.orc/);
-    expect(add(file('dv.puffin', FileContent.PositionDeletes, 1, { fileFormat: 'PUFFIN' as never }))).toThrow(/Puffin delete file dv\.puffin is not a deletion vector/);
+    expect(add(file('dv.puffin', FileContent.PositionDeletes, 1, { fileFormat: 'PUFFIN' }))).toThrow(/Puffin delete file dv\.puffin is not a deletion vector/);
     expect(add(file('e.parquet', FileContent.EqualityDeletes, 1))).toThrow(/names no equality columns/);
     expect(() => fresh.add({ file: file('x.parquet', FileContent.PositionDeletes, 1), specId: 9, sequenceNumber: 1n })).toThrow(/partition spec 9/);
   });
